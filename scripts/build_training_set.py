@@ -1,0 +1,467 @@
+#!/usr/bin/env python3
+"""Build Standpoint's entailment-form training and dev sets from ../shared/data.
+
+Every labelled example from the stance, target-sentiment, sentiment and NLI sources becomes a
+(premise, hypothesis, label) pair with label in {entailment, neutral, contradiction}. The
+hypotheses come from the model's templates file, which the Rust pipeline reads too, so training
+and inference phrase their questions the same way.
+
+Output (JSON lines, one object per pair):
+    premise, hypothesis, label, source, split, task, gold, text_id, polarity
+
+`gold` keeps the source's own label (favor/against/none, positive/negative/neutral, ...) so that
+scripts/evaluate can score the original task; `text_id` groups pairs built from the same text;
+`polarity` says which way the hypothesis asks (supports/opposes, positive/negative; empty for NLI).
+
+Non-commercial sets (SICK, Financial PhraseBank) are left out on purpose.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import hashlib
+import json
+import random
+import re
+import sys
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, asdict
+from pathlib import Path
+from typing import Iterable, Iterator
+
+LABELS = ("entailment", "neutral", "contradiction")
+
+# Synthetic speakers for actor-stance pairs: people with titles, governments, countries and
+# organisations, so the model sees the kinds of stance-holders news articles name.
+ACTOR_NAMES = [
+    "Angela Morgan", "President Elena Varga", "Senator James Whitfield", "Prime Minister Ravi Menon",
+    "Chancellor Klaus Becker", "Foreign Minister Ana Torres", "Governor Lisa Chen", "Mayor Tom Okafor",
+    "General Peter Novak", "Secretary Hannah Brooks", "Dr. Samuel Reyes", "Professor Aiko Tanaka",
+    "the government", "the White House", "the Kremlin", "the opposition",
+    "Russia", "China", "France", "Germany", "Brazil", "India", "Japan", "Turkey", "Iran", "Canada",
+    "the United States", "the European Union", "NATO", "the United Nations", "the World Bank",
+    "the Labour Party", "the Republican Party", "the central bank", "the union", "Greenpeace",
+    "the Ministry of Defence", "Pope Francis", "Mr. Hughes", "Ms. Patel",
+]
+
+SEMEVAL_TARGETS = {
+    "Atheism": "atheism",
+    "Climate Change is a Real Concern": "the view that climate change is a real concern",
+    "Feminist Movement": "the feminist movement",
+    "Hillary Clinton": "Hillary Clinton",
+    "Legalization of Abortion": "the legalization of abortion",
+}
+
+STOPWORDS = set(
+    "a an the of to in on for and or but is are was were be been by with at from as that this it its "
+    "his her their he she they we you i not no has have had will would can could after over into".split()
+)
+
+
+@dataclass(frozen=True)
+class Pair:
+    premise: str
+    hypothesis: str
+    label: str
+    source: str
+    split: str
+    task: str
+    gold: str
+    text_id: str
+    polarity: str = ""
+
+
+@dataclass(frozen=True)
+class Templates:
+    supports: str
+    opposes: str
+    author_supports: str
+    author_opposes: str
+    speech_forms: tuple[str, ...]
+    positive: str
+    negative: str
+    overall_positive: str
+    overall_negative: str
+
+    @staticmethod
+    def load(path: Path) -> "Templates":
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+        stance, sentiment = raw["stance"], raw["sentiment"]
+        return Templates(
+            supports=stance["supports"],
+            opposes=stance["opposes"],
+            author_supports=stance["author_supports"],
+            author_opposes=stance["author_opposes"],
+            speech_forms=tuple(raw["speech"]["forms"]),
+            positive=sentiment["positive"],
+            negative=sentiment["negative"],
+            overall_positive=sentiment["overall_positive"],
+            overall_negative=sentiment["overall_negative"],
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Label mapping
+
+
+def stance_label(stance: str, polarity: str) -> str:
+    """NLI label of a "supports"/"opposes" hypothesis given the true stance favor/against/none."""
+    if stance == "none":
+        return "neutral"
+    if stance not in ("favor", "against") or polarity not in ("supports", "opposes"):
+        raise ValueError(f"bad stance/polarity: {stance}/{polarity}")
+    agrees = (stance == "favor") == (polarity == "supports")
+    return "entailment" if agrees else "contradiction"
+
+
+def sentiment_label(sentiment: str, polarity: str) -> str:
+    """NLI label of a "positive"/"negative" hypothesis given the true sentiment."""
+    if sentiment == "neutral":
+        return "neutral"
+    if sentiment not in ("positive", "negative") or polarity not in ("positive", "negative"):
+        raise ValueError(f"bad sentiment/polarity: {sentiment}/{polarity}")
+    return "entailment" if sentiment == polarity else "contradiction"
+
+
+def normalise_text(text: str) -> str:
+    """Key used to detect the same text in two splits (case, spacing and punctuation blind)."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(normalise_text(text).encode()).hexdigest()[:16]
+
+
+def clean(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders: one raw example -> pairs
+
+
+class PairMaker:
+    """Turns raw labelled examples into entailment pairs with the shared templates."""
+
+    def __init__(self, templates: Templates, rng: random.Random, wrong_actor_rate: float = 0.3):
+        self.t = templates
+        self.rng = rng
+        self.wrong_actor_rate = wrong_actor_rate
+
+    def stance(self, text: str, topic: str, stance: str, source: str, split: str,
+               actor_forms: bool = True) -> list[Pair]:
+        """Author stance, the same text put in an actor's mouth, and a wrong-speaker negative."""
+        text, topic = clean(text), clean(topic)
+        tid = text_key(text)
+        pairs = []
+        polarity = self.rng.choice(("supports", "opposes"))
+        template = self.t.author_supports if polarity == "supports" else self.t.author_opposes
+        pairs.append(Pair(text, template.format(topic=topic), stance_label(stance, polarity),
+                          source, split, "stance-author", stance, tid, polarity))
+        if actor_forms:
+            speaker, other = self.rng.sample(ACTOR_NAMES, 2)
+            form = self.rng.choice(self.t.speech_forms)
+            premise = form.format(actor=speaker, text=text)
+            polarity = self.rng.choice(("supports", "opposes"))
+            template = self.t.supports if polarity == "supports" else self.t.opposes
+            pairs.append(Pair(premise, capitalise(template.format(actor=speaker, topic=topic)),
+                              stance_label(stance, polarity), source, split, "stance-actor",
+                              stance, tid, polarity))
+            if self.rng.random() < self.wrong_actor_rate:
+                # Someone else's words say nothing about this actor's stance.
+                polarity = self.rng.choice(("supports", "opposes"))
+                template = self.t.supports if polarity == "supports" else self.t.opposes
+                pairs.append(Pair(premise, capitalise(template.format(actor=other, topic=topic)),
+                                  "neutral", source, split, "stance-wrong-actor", "none", tid, polarity))
+        return pairs
+
+    def target_sentiment(self, text: str, target: str, sentiment: str, source: str,
+                         split: str) -> list[Pair]:
+        text, target = clean(text), clean(target)
+        polarity = self.rng.choice(("positive", "negative"))
+        template = self.t.positive if polarity == "positive" else self.t.negative
+        return [Pair(text, template.format(target=target), sentiment_label(sentiment, polarity),
+                     source, split, "target-sentiment", sentiment, text_key(text), polarity)]
+
+    def overall_sentiment(self, text: str, sentiment: str, source: str, split: str) -> list[Pair]:
+        text = clean(text)
+        polarity = self.rng.choice(("positive", "negative"))
+        template = self.t.overall_positive if polarity == "positive" else self.t.overall_negative
+        return [Pair(text, template, sentiment_label(sentiment, polarity), source, split,
+                     "sentiment", sentiment, text_key(text), polarity)]
+
+    @staticmethod
+    def nli(premise: str, hypothesis: str, label: str, gold: str, source: str,
+            split: str) -> list[Pair]:
+        if label not in LABELS:
+            raise ValueError(f"bad NLI label {label!r}")
+        premise = clean(premise)
+        return [Pair(premise, clean(hypothesis), label, source, split, "nli", gold,
+                     text_key(premise))]
+
+
+def capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers: one per source. Each yields pairs for both splits it provides.
+
+
+def read_vast(data: Path, maker: PairMaker) -> Iterator[Pair]:
+    labels = {"0": "against", "1": "favor", "2": "none"}
+    with gzip.open(data / "vast/vast_train.csv.gz", "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["label"] in labels and row["post"].strip() and row["topic_str"].strip():
+                yield from maker.stance(row["post"], row["topic_str"], labels[row["label"]],
+                                        "vast", "train")
+    dev_labels = {"AGAINST": "against", "FAVOR": "favor", "NONE": "none"}
+    with open(data / "vast/vast_dev.csv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["Stance 1"] in dev_labels and row["Tweet"].strip():
+                yield from maker.stance(row["Tweet"], row["Target 1"], dev_labels[row["Stance 1"]],
+                                        "vast", "dev")
+
+
+def read_semeval2016(data: Path, maker: PairMaker) -> Iterator[Pair]:
+    labels = {"FAVOR": "favor", "AGAINST": "against", "NONE": "none"}
+    files = [("trainingdata-all-annotations.txt", "train"), ("trialdata-all-annotations.txt", "dev")]
+    for name, split in files:
+        with open(data / "semeval2016-task6" / name, encoding="utf-8", errors="replace") as handle:
+            for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+                target = SEMEVAL_TARGETS.get(row["Target"])
+                if target is None or row["Stance"] not in labels:
+                    continue
+                tweet = row["Tweet"].replace("#SemST", "")
+                yield from maker.stance(tweet, target, labels[row["Stance"]], "semeval2016", split)
+
+
+def split_sentences(text: str) -> list[str]:
+    """A rough splitter, good enough to pick headline-bearing sentences out of FNC-1 bodies."""
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z\"'])|\n+", text)
+    return [clean(p) for p in parts if len(p.split()) >= 4]
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in STOPWORDS and len(w) > 2}
+
+
+def reduce_body(headline: str, body: str, keep: int = 3, max_words: int = 90) -> str:
+    """The `keep` body sentences sharing most content words with the headline, in body order."""
+    sentences = split_sentences(body)
+    head = content_words(headline)
+    scored = sorted(range(len(sentences)),
+                    key=lambda i: (-len(head & content_words(sentences[i])), i))[:keep]
+    chosen = " ".join(sentences[i] for i in sorted(scored))
+    words = chosen.split()
+    return " ".join(words[:max_words])
+
+
+def fnc1_dev_bodies(body_ids: Iterable[str], seed: int, fraction: float = 0.1) -> set[str]:
+    ids = sorted(set(body_ids), key=int)
+    rng = random.Random(seed)
+    rng.shuffle(ids)
+    return set(ids[: max(1, round(len(ids) * fraction))])
+
+
+def read_fnc1(data: Path, maker: PairMaker, seed: int, unrelated_rate: float = 0.12) -> Iterator[Pair]:
+    labels = {"agree": "entailment", "disagree": "contradiction", "discuss": "neutral",
+              "unrelated": "neutral"}
+    with gzip.open(data / "fnc1/train_bodies.csv.gz", "rt", encoding="utf-8") as handle:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+    dev_ids = fnc1_dev_bodies(bodies, seed)
+    rng = random.Random(seed + 1)
+    with gzip.open(data / "fnc1/train_stances.csv.gz", "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            stance, body_id = row["Stance"], row["Body ID"]
+            if stance not in labels or body_id not in bodies:
+                continue
+            if stance == "unrelated" and rng.random() > unrelated_rate:
+                continue
+            split = "dev" if body_id in dev_ids else "train"
+            premise = reduce_body(row["Headline"], bodies[body_id])
+            if premise:
+                for pair in maker.nli(premise, row["Headline"], labels[stance], stance, "fnc1", split):
+                    # Group FNC-1 by body so that leakage checks see bodies, not reduced snippets.
+                    yield Pair(**{**asdict(pair), "text_id": "fnc1-body-" + body_id})
+
+
+MTSC_POLARITY = {2: "negative", 4: "neutral", 6: "positive"}
+
+
+def read_target_jsonl(path: Path, source: str, split: str, maker: PairMaker) -> Iterator[Pair]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            for target in row["targets"]:
+                sentiment = MTSC_POLARITY.get(int(float(target["polarity"])))
+                if sentiment:
+                    yield from maker.target_sentiment(row["sentence_normalized"], target["mention"],
+                                                      sentiment, source, split)
+
+
+def read_target_sentiment(data: Path, maker: PairMaker) -> Iterator[Pair]:
+    yield from read_target_jsonl(data / "newsmtsc/train.jsonl.gz", "newsmtsc", "train", maker)
+    yield from read_target_jsonl(data / "newsmtsc/dev_mt.jsonl", "newsmtsc", "dev", maker)
+    yield from read_target_jsonl(data / "newsmtsc/dev_rw.jsonl", "newsmtsc", "dev", maker)
+    yield from read_target_jsonl(data / "acl14-twitter/train.jsonl", "acl14-twitter", "train", maker)
+    for name in ("Laptops_Train.jsonl", "Restaurants_Train.jsonl"):
+        yield from read_target_jsonl(data / "semeval2014-absa" / name, "semeval2014-absa", "train", maker)
+
+
+SENTIHOOD_ASPECTS = {"transit-location": "transport links", "general": "the place in general",
+                     "live": "living there", "price": "prices", "safety": "safety",
+                     "shopping": "shopping", "nightlife": "nightlife", "quiet": "quietness",
+                     "multicultural": "its multicultural character", "green-nature": "green spaces",
+                     "dining": "dining", "touristy": "tourism"}
+
+
+def read_sentihood(data: Path, maker: PairMaker) -> Iterator[Pair]:
+    for name, split in (("sentihood-train.json", "train"), ("sentihood-dev.json", "dev")):
+        with open(data / "sentihood" / name, encoding="utf-8") as handle:
+            rows = json.load(handle)
+        for row in rows:
+            seen = set()
+            for op in row["opinions"]:
+                aspect = SENTIHOOD_ASPECTS.get(op["aspect"], op["aspect"])
+                key = (op["target_entity"], op["aspect"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                yield from maker.target_sentiment(row["text"], f"{op['target_entity']} for {aspect}",
+                                                  op["sentiment"].lower(), "sentihood", split)
+            entities = sorted({op["target_entity"] for op in row["opinions"]} or {"LOCATION1"})
+            unmentioned = [(e, a) for e in entities for a in sorted(SENTIHOOD_ASPECTS) if (e, a) not in seen]
+            if unmentioned:
+                # One implicit "None" aspect per text: the text says nothing about it.
+                entity, aspect = maker.rng.choice(unmentioned)
+                yield from maker.target_sentiment(row["text"], f"{entity} for {SENTIHOOD_ASPECTS[aspect]}",
+                                                  "neutral", "sentihood", split)
+
+
+def read_sst2(data: Path, maker: PairMaker, seed: int, limit: int = 8000) -> Iterator[Pair]:
+    labels = {"0": "negative", "1": "positive"}
+    with gzip.open(data / "sst2/train.tsv.gz", "rt", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+                if len(r["sentence"].split()) >= 8 and r["label"] in labels]
+    random.Random(seed).shuffle(rows)
+    for row in rows[:limit]:
+        yield from maker.overall_sentiment(row["sentence"], labels[row["label"]], "sst2", "train")
+    with open(data / "sst2/dev.tsv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["label"] in labels:
+                yield from maker.overall_sentiment(row["sentence"], labels[row["label"]], "sst2", "dev")
+
+
+def bucket(key: str, seed: int) -> float:
+    """A stable number in [0, 1) for a key, for seeded hash splits."""
+    digest = hashlib.sha256(f"{seed}:{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def read_snli(data: Path, maker: PairMaker, seed: int, dev_fraction: float = 0.2) -> Iterator[Pair]:
+    """SNLI's dev file is all we have: hold part of it out by caption so premises do not cross."""
+    with gzip.open(data / "snli/snli_1.0_dev.jsonl.gz", "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            if row["gold_label"] not in LABELS:
+                continue
+            split = "dev" if bucket(row["captionID"], seed) < dev_fraction else "train"
+            yield from maker.nli(row["sentence1"], row["sentence2"], row["gold_label"],
+                                 row["gold_label"], "snli", split)
+
+
+def read_rte(data: Path, maker: PairMaker, seed: int, dev_fraction: float = 0.1) -> Iterator[Pair]:
+    labels = {"entailment": "entailment", "not_entailment": "neutral"}
+    with open(data / "rte/train.tsv", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if row["label"] not in labels:
+                continue
+            split = "dev" if bucket(normalise_text(row["sentence1"]), seed) < dev_fraction else "train"
+            yield from maker.nli(row["sentence1"], row["sentence2"], labels[row["label"]],
+                                 row["label"], "rte", split)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assembly
+
+
+def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
+    """All pairs, split into train and dev, deduplicated and with no dev text in train."""
+    rng = random.Random(seed)
+    maker = PairMaker(templates, rng)
+    readers = [
+        read_vast(data, maker),
+        read_semeval2016(data, maker),
+        read_fnc1(data, maker, seed),
+        read_target_sentiment(data, maker),
+        read_sentihood(data, maker),
+        read_sst2(data, maker, seed),
+        read_snli(data, maker, seed),
+        read_rte(data, maker, seed),
+    ]
+    pairs = [pair for reader in readers for pair in reader]
+    return split_and_dedupe(pairs)
+
+
+def split_and_dedupe(pairs: list[Pair]) -> tuple[list[Pair], list[Pair], Counter]:
+    stats: Counter = Counter()
+    dev_texts = {p.text_id for p in pairs if p.split == "dev"}
+    dev_texts |= {text_key(p.premise) for p in pairs if p.split == "dev"}
+    seen: set[tuple[str, str]] = set()
+    train, dev = [], []
+    for pair in pairs:
+        key = (normalise_text(pair.premise), normalise_text(pair.hypothesis))
+        if key in seen:
+            stats["duplicate"] += 1
+            continue
+        seen.add(key)
+        if pair.split == "train" and (pair.text_id in dev_texts or text_key(pair.premise) in dev_texts):
+            stats["train-dropped-dev-text"] += 1
+            continue
+        (dev if pair.split == "dev" else train).append(pair)
+        stats[f"{pair.split}/{pair.source}/{pair.label}"] += 1
+    return train, dev, stats
+
+
+def write_jsonl(path: Path, pairs: Iterable[Pair]) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as handle:
+        for pair in pairs:
+            handle.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    root = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=root.parent / "shared/data",
+                        help="the shared data folder (default: ../shared/data)")
+    parser.add_argument("--templates", type=Path,
+                        default=root / "models/standpoint-nli-minilm/templates.toml")
+    parser.add_argument("--out", type=Path, default=root / "work/data")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args(argv)
+    if not (args.data / "MANIFEST.md").exists():
+        print(f"error: {args.data} does not look like the shared data folder (no MANIFEST.md)",
+              file=sys.stderr)
+        return 2
+    train, dev, stats = build(args.data, Templates.load(args.templates), args.seed)
+    random.Random(args.seed).shuffle(train)
+    n_train = write_jsonl(args.out / "train.jsonl", train)
+    n_dev = write_jsonl(args.out / "dev.jsonl", dev)
+    for key in sorted(stats):
+        print(f"{key:48s} {stats[key]:7d}")
+    print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

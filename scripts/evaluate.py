@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Evaluate a Standpoint cross-encoder on every dev split and on the seed article's gold rows.
+
+Reports: VAST dev macro-F1 (pro/con/neutral), SemEval-2016 trial F_avg (mean F1 of favor and
+against), NewsMTSC dev F1m, SNLI held-out and RTE carved-dev accuracy, plus FNC-1, SentiHood
+and SST-2 dev figures, and the seed article (each gold row's evidence sentences scored against
+"{actor} supports {topic}."). Writes the figures as JSON (--out) and prints a Markdown table.
+
+The model is loaded the way users load it in transformers: the base encoder with
+AutoModelForSequenceClassification, then the PEFT adapter (or a full model directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tomllib
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForSequenceClassification, BertTokenizerFast
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load(model_dir: Path, base: Path):
+    config = json.loads((model_dir / "config.json").read_text())
+    id2label = {int(k): v for k, v in config["id2label"].items()}
+    if (model_dir / "adapter_model.safetensors").exists():
+        from peft import PeftModel
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=len(id2label), id2label=id2label, label2id=config["label2id"])
+        model = PeftModel.from_pretrained(model, model_dir)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+    tokenizer = BertTokenizerFast(tokenizer_file=str(model_dir / "tokenizer.json"))
+    return model.eval(), tokenizer, id2label
+
+
+def predict(model, tokenizer, id2label, pairs, batch_size=64, max_length=256):
+    """Label name (argmax) and probabilities for each (premise, hypothesis)."""
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    out = [None] * len(pairs)
+    with torch.no_grad():
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation="only_first",
+                            max_length=max_length, padding=True, return_tensors="pt")
+            probs = model(**enc).logits.softmax(-1)
+            for row, i in zip(probs.tolist(), idx):
+                out[i] = {id2label[k]: p for k, p in enumerate(row)}
+    return out
+
+
+def f1_per_class(gold, pred, classes):
+    scores = {}
+    for c in classes:
+        tp = sum(g == c and p == c for g, p in zip(gold, pred))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred))
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores[c] = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return scores
+
+
+STANCE_OF = {  # (NLI label, hypothesis polarity) -> stance
+    ("entailment", "supports"): "favor", ("contradiction", "supports"): "against",
+    ("entailment", "opposes"): "against", ("contradiction", "opposes"): "favor",
+}
+SENTIMENT_OF = {
+    ("entailment", "positive"): "positive", ("contradiction", "positive"): "negative",
+    ("entailment", "negative"): "negative", ("contradiction", "negative"): "positive",
+}
+
+
+def task_prediction(row, label):
+    if row["task"].startswith("stance"):
+        return STANCE_OF.get((label, row["polarity"]), "none")
+    if row["task"] in ("target-sentiment", "sentiment"):
+        return SENTIMENT_OF.get((label, row["polarity"]), "neutral")
+    return label
+
+
+def seed_rows(model, tokenizer, id2label, seed_path: Path, templates: dict):
+    seed = json.loads(seed_path.read_text())
+    actors = {a["id"]: a["name"] for a in seed["actors"]}
+    topics = {t["id"]: t["label"] for t in seed["topics"]}
+    supports = templates["stance"]["supports"]
+    rows, pairs = [], []
+    for gold in seed["gold"]:
+        hypothesis = supports.format(actor=actors[gold["actor"]], topic=topics[gold["topic"]])
+        hypothesis = hypothesis[0].upper() + hypothesis[1:]
+        for sentence in gold["evidence"]:
+            pairs.append((sentence, hypothesis))
+        rows.append((gold, len(gold["evidence"])))
+    probs = predict(model, tokenizer, id2label, pairs)
+    results, at = [], 0
+    for gold, n in rows:
+        mine = probs[at:at + n]
+        at += n
+        net = sum(p["entailment"] - p["contradiction"] for p in mine) / n
+        weight = max(1 - p["neutral"] for p in mine)
+        label = "neutral" if weight < 0.5 or abs(net) < 0.2 else ("favor" if net > 0 else "against")
+        results.append({"actor": gold["actor"], "topic": gold["topic"], "gold": gold["stance"],
+                        "explicit": gold["explicit"], "predicted": label, "net": round(net, 3)})
+    return results
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "models/standpoint-nli-minilm")
+    parser.add_argument("--base", type=Path, default=ROOT / "models/base/all-MiniLM-L6-v2")
+    parser.add_argument("--dev", type=Path, default=ROOT / "work/data/dev.jsonl")
+    parser.add_argument("--seed", type=Path, default=ROOT.parent / "shared/articles/kennebunkport-2007.json")
+    parser.add_argument("--out", type=Path, default=ROOT / "work/eval.json")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--limit", type=int, default=0, help="at most this many pairs per source (0: all)")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    if not args.dev.exists():
+        print(f"error: {args.dev} missing; run scripts/build-training-set", file=sys.stderr)
+        return 2
+    model, tokenizer, id2label = load(args.model, args.base)
+    rows = [json.loads(line) for line in open(args.dev, encoding="utf-8")]
+    if args.limit:
+        per_source = defaultdict(list)
+        for r in rows:
+            per_source[r["source"]].append(r)
+        rows = [r for group in per_source.values() for r in group[:args.limit]]
+    started = time.time()
+    probs = predict(model, tokenizer, id2label, [(r["premise"], r["hypothesis"]) for r in rows])
+    elapsed = time.time() - started
+    by = defaultdict(lambda: ([], []))
+    for row, p in zip(rows, probs):
+        label = max(p, key=p.get)
+        key = (row["source"], row["task"])
+        by[key][0].append(row["gold"] if not row["task"] == "nli" else row["label"])
+        by[key][1].append(task_prediction(row, label))
+
+    metrics = {}
+    def acc(key):
+        gold, pred = by[key]
+        return sum(g == p for g, p in zip(gold, pred)) / max(1, len(gold))
+    def macro(key, classes):
+        scores = f1_per_class(*by[key], classes)
+        return sum(scores.values()) / len(classes), scores
+
+    metrics["vast_author_macro_f1"], _ = macro(("vast", "stance-author"), ["favor", "against", "none"])
+    metrics["vast_actor_macro_f1"], _ = macro(("vast", "stance-actor"), ["favor", "against", "none"])
+    metrics["vast_wrong_actor_neutral_acc"] = acc(("vast", "stance-wrong-actor"))
+    _, sem = macro(("semeval2016", "stance-author"), ["favor", "against", "none"])
+    metrics["semeval_f_avg"] = (sem["favor"] + sem["against"]) / 2
+    metrics["newsmtsc_f1m"], _ = macro(("newsmtsc", "target-sentiment"), ["positive", "neutral", "negative"])
+    metrics["snli_acc"] = acc(("snli", "nli"))
+    gold, pred = by[("rte", "nli")]
+    metrics["rte_acc"] = sum((g == "entailment") == (p == "entailment") for g, p in zip(gold, pred)) / max(1, len(gold))
+    metrics["fnc1_macro_f1"], _ = macro(("fnc1", "nli"), ["entailment", "neutral", "contradiction"])
+    metrics["sentihood_macro_f1"], _ = macro(("sentihood", "target-sentiment"), ["positive", "neutral", "negative"])
+    metrics["sst2_acc"] = acc(("sst2", "sentiment"))
+    metrics = {k: round(v, 4) for k, v in metrics.items()}
+    templates = tomllib.loads((args.model / "templates.toml").read_text())
+    seed = seed_rows(model, tokenizer, id2label, args.seed, templates) if args.seed.exists() else []
+    result = {"metrics": metrics, "counts": {f"{s}/{t}": len(v[0]) for (s, t), v in by.items()},
+              "pairs_per_second": round(len(rows) / elapsed, 1), "seed": seed}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+
+    print("| metric | value | pairs |\n|---|---:|---:|")
+    counts = {"vast_author_macro_f1": "vast/stance-author", "vast_actor_macro_f1": "vast/stance-actor",
+              "vast_wrong_actor_neutral_acc": "vast/stance-wrong-actor", "semeval_f_avg": "semeval2016/stance-author",
+              "newsmtsc_f1m": "newsmtsc/target-sentiment", "snli_acc": "snli/nli", "rte_acc": "rte/nli",
+              "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment"}
+    for name, value in metrics.items():
+        print(f"| {name} | {value:.4f} | {result['counts'].get(counts[name], 0)} |")
+    if seed:
+        print("\n| actor | topic | explicit | gold | predicted | net |\n|---|---|---|---|---|---:|")
+        for r in seed:
+            print(f"| {r['actor']} | {r['topic']} | {r['explicit']} | {r['gold']} | {r['predicted']} | {r['net']:+.2f} |")
+    print(f"\n{len(rows)} dev pairs at {result['pairs_per_second']} pairs/s; figures in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

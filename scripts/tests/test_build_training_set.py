@@ -1,0 +1,91 @@
+"""Pin the training-set builder: label mapping, templates, deduplication and no leakage."""
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import build_training_set as b  # noqa: E402
+
+TEMPLATES = b.Templates.load(ROOT / "models/standpoint-nli-minilm/templates.toml")
+DATA = ROOT.parent / "shared/data"
+
+
+def test_stance_label_mapping():
+    assert b.stance_label("favor", "supports") == "entailment"
+    assert b.stance_label("favor", "opposes") == "contradiction"
+    assert b.stance_label("against", "supports") == "contradiction"
+    assert b.stance_label("against", "opposes") == "entailment"
+    assert b.stance_label("none", "supports") == "neutral"
+    assert b.stance_label("none", "opposes") == "neutral"
+    with pytest.raises(ValueError):
+        b.stance_label("pro", "supports")
+
+
+def test_sentiment_label_mapping():
+    assert b.sentiment_label("positive", "positive") == "entailment"
+    assert b.sentiment_label("positive", "negative") == "contradiction"
+    assert b.sentiment_label("negative", "negative") == "entailment"
+    assert b.sentiment_label("neutral", "positive") == "neutral"
+
+
+def test_templates_are_the_shared_file():
+    assert TEMPLATES.supports == "{actor} supports {topic}."
+    assert all("{actor}" in f and "{text}" in f for f in TEMPLATES.speech_forms)
+
+
+def test_actor_pairs_name_the_speaker_and_wrong_actor_is_neutral():
+    maker = b.PairMaker(TEMPLATES, random.Random(0), wrong_actor_rate=1.0)
+    pairs = maker.stance("We must stop the pipeline now.", "the pipeline", "against", "vast", "train")
+    author, actor, wrong = pairs
+    assert author.task == "stance-author" and author.hypothesis.startswith("The author ")
+    speaker = actor.hypothesis.split(" supports ")[0].split(" opposes ")[0]
+    assert speaker.lower() in actor.premise.lower()
+    assert actor.label == b.stance_label("against", actor.polarity)
+    assert wrong.label == "neutral" and speaker not in wrong.hypothesis
+    assert wrong.premise == actor.premise
+
+
+def test_both_phrasings_are_used():
+    maker = b.PairMaker(TEMPLATES, random.Random(1))
+    hyps = [p.hypothesis for _ in range(50) for p in maker.stance("Text.", "x", "favor", "s", "train", actor_forms=False)]
+    assert any("supports" in h for h in hyps) and any("opposes" in h for h in hyps)
+
+
+def test_dedupe_and_dev_text_never_in_train():
+    p = lambda premise, hyp, split: b.Pair(premise, hyp, "neutral", "s", split, "nli", "neutral", b.text_key(premise))
+    pairs = [p("Same text.", "H.", "dev"), p("same  TEXT", "H.", "train"), p("Same text.", "Other.", "train"),
+             p("Unique.", "H.", "train"), p("Unique.", "H.", "train")]
+    train, dev, stats = b.split_and_dedupe(pairs)
+    assert [x.premise for x in dev] == ["Same text."]
+    assert [x.premise for x in train] == ["Unique."]
+    assert stats["duplicate"] == 2 and stats["train-dropped-dev-text"] == 1
+
+
+def test_fnc1_body_reduction_keeps_headline_sentences():
+    body = "Cats are nice. The minister resigned on Friday after the scandal. Dogs bark loudly at night. Rain fell."
+    reduced = b.reduce_body("Minister resigned after scandal", body, keep=1)
+    assert reduced == "The minister resigned on Friday after the scandal."
+
+
+def test_fnc1_dev_bodies_are_seeded_and_about_ten_percent():
+    ids = [str(i) for i in range(1000)]
+    assert b.fnc1_dev_bodies(ids, 13) == b.fnc1_dev_bodies(ids, 13)
+    assert len(b.fnc1_dev_bodies(ids, 13)) == 100
+
+
+@pytest.mark.skipif(not (DATA / "MANIFEST.md").exists(), reason="../shared/data not present")
+def test_full_build_has_no_leakage_and_no_nc_sources():
+    train, dev, _ = b.build(DATA, TEMPLATES, seed=13)
+    dev_texts = {b.normalise_text(x.premise) for x in dev} | {x.text_id for x in dev}
+    assert not [x for x in train if b.normalise_text(x.premise) in dev_texts or x.text_id in dev_texts]
+    sources = {x.source for x in train + dev}
+    assert "sick" not in sources and "financial-phrasebank" not in sources
+    assert {"vast", "semeval2016", "fnc1", "newsmtsc", "snli", "rte", "sst2", "sentihood"} <= sources
+    assert all(x.label in b.LABELS for x in train + dev)
+    keys = [(b.normalise_text(x.premise), b.normalise_text(x.hypothesis)) for x in train + dev]
+    assert len(keys) == len(set(keys))
