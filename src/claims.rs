@@ -1,0 +1,216 @@
+//! Stage 4, claims: the questions the model is asked. For every sentence and every
+//! (stance-holder, topic) it links, one hypothesis such as "Vladimir Putin supports the planned
+//! US missile shield." For every (sentence, actor), one sentiment hypothesis. The phrasing comes
+//! from the model's `templates.toml`, the same file its training data was built from.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::mentions::{Mentions, TopicLink};
+use crate::text::Sentence;
+
+/// The hypothesis templates that ship with a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Templates {
+    /// "{actor} supports {topic}."
+    pub supports: String,
+    /// "{actor} opposes {topic}." (asked separately of binary entailment models)
+    pub opposes: String,
+    /// Ways to put a text in an actor's mouth; the first frames carried-over quotes.
+    pub speech_forms: Vec<String>,
+    /// "The text is positive about {target}."
+    pub positive: String,
+}
+
+#[derive(Deserialize)]
+struct TemplatesFile {
+    stance: StanceTemplates,
+    speech: SpeechTemplates,
+    sentiment: SentimentTemplates,
+}
+
+#[derive(Deserialize)]
+struct StanceTemplates {
+    supports: String,
+    opposes: String,
+}
+
+#[derive(Deserialize)]
+struct SpeechTemplates {
+    forms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct SentimentTemplates {
+    positive: String,
+}
+
+impl Templates {
+    /// Read `templates.toml` from a model directory.
+    pub fn load(path: &Path) -> Result<Templates> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Templates::from_toml(&text).map_err(|message| Error::model(path.display(), message))
+    }
+
+    /// Parse templates from TOML text, checking their placeholders.
+    pub fn from_toml(text: &str) -> std::result::Result<Templates, String> {
+        let file: TemplatesFile = toml::from_str(text).map_err(|e| format!("templates.toml: {e}"))?;
+        let templates = Templates { supports: file.stance.supports, opposes: file.stance.opposes, speech_forms: file.speech.forms, positive: file.sentiment.positive };
+        for (name, template) in [("supports", &templates.supports), ("opposes", &templates.opposes)] {
+            if !template.contains("{actor}") || !template.contains("{topic}") {
+                return Err(format!("stance.{name} needs {{actor}} and {{topic}}"));
+            }
+        }
+        if !templates.positive.contains("{target}") {
+            return Err("sentiment.positive needs {target}".into());
+        }
+        if templates.speech_forms.iter().any(|f| !f.contains("{actor}") || !f.contains("{text}")) || templates.speech_forms.is_empty() {
+            return Err("speech.forms need {actor} and {text}".into());
+        }
+        Ok(templates)
+    }
+
+    /// "Vladimir Putin supports tougher sanctions against Iran."
+    pub fn stance(&self, actor: &str, topic: &str) -> String {
+        capitalise(&self.supports.replace("{actor}", actor).replace("{topic}", topic))
+    }
+
+    /// "Vladimir Putin opposes tougher sanctions against Iran."
+    pub fn opposition(&self, actor: &str, topic: &str) -> String {
+        capitalise(&self.opposes.replace("{actor}", actor).replace("{topic}", topic))
+    }
+
+    /// "The text is positive about Vladimir Putin."
+    pub fn sentiment(&self, target: &str) -> String {
+        capitalise(&self.positive.replace("{target}", target))
+    }
+
+    /// "Vladimir Putin said: ..." for quoted speech whose speaker was named earlier.
+    pub fn speech(&self, actor: &str, text: &str) -> String {
+        self.speech_forms[0].replace("{actor}", actor).replace("{text}", text)
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
+
+/// What a claim asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Question {
+    /// Does the actor support the topic? `link` says how the sentence is tied to the topic.
+    Stance {
+        /// The topic id.
+        topic: String,
+        /// Alias in the sentence, or carried from context.
+        link: TopicLink,
+    },
+    /// Is the sentence positive or negative about the actor?
+    Sentiment,
+}
+
+/// One (premise, hypothesis) pair for the model, with what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The sentence index.
+    pub sentence: usize,
+    /// The actor id.
+    pub actor: String,
+    /// What is asked.
+    pub question: Question,
+    /// The premise: the sentence, or the quote framed as its speaker's words.
+    pub premise: String,
+    /// The hypothesis.
+    pub hypothesis: String,
+}
+
+/// Build every claim of an article.
+pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates, with_sentiment: bool) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for sentence in sentences {
+        let holders = mentions.holders(sentence.index);
+        if holders.is_empty() {
+            continue;
+        }
+        let topics = mentions.topics_of(sentence.index);
+        for actor_id in holders {
+            let Some(actor) = mentions.actor(actor_id) else { continue };
+            let premise = match mentions.carried_speaker(sentence.index) {
+                Some(speaker) if speaker == actor_id => templates.speech(&actor.phrase, &sentence.text),
+                _ => sentence.text.clone(),
+            };
+            for (topic_id, link) in &topics {
+                let Some(topic) = mentions.topics.iter().find(|t| t.id == *topic_id) else { continue };
+                claims.push(Claim {
+                    sentence: sentence.index,
+                    actor: actor_id.to_string(),
+                    question: Question::Stance { topic: topic.id.clone(), link: *link },
+                    premise: premise.clone(),
+                    hypothesis: templates.stance(&actor.phrase, &topic.label),
+                });
+            }
+            if with_sentiment {
+                claims.push(Claim {
+                    sentence: sentence.index,
+                    actor: actor_id.to_string(),
+                    question: Question::Sentiment,
+                    premise: sentence.text.clone(),
+                    hypothesis: templates.sentiment(&actor.phrase),
+                });
+            }
+        }
+    }
+    claims
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mentions::{self, Topic};
+    use crate::text::sentences;
+
+    fn templates() -> Templates {
+        Templates::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("models/standpoint-nli-minilm/templates.toml")).unwrap()
+    }
+
+    #[test]
+    fn shipped_templates_load() {
+        let t = templates();
+        assert_eq!(t.stance("the United States", "tariffs"), "The United States supports tariffs.");
+        assert_eq!(t.sentiment("Vladimir Putin"), "The text is positive about Vladimir Putin.");
+    }
+
+    #[test]
+    fn bad_templates_are_rejected() {
+        let err = Templates::from_toml("[stance]\nsupports='{actor} likes it'\nopposes='{actor} hates {topic}'\n[speech]\nforms=['{actor}: {text}']\n[sentiment]\npositive='{target}'").unwrap_err();
+        assert!(err.contains("{topic}"), "{err}");
+    }
+
+    #[test]
+    fn one_stance_pair_per_holder_and_topic_and_quotes_framed() {
+        let text = "President Vladimir Putin and Chancellor Angela Merkel discussed tariffs. \
+                    ''We oppose the tariffs,'' Putin said. ''They hurt everyone.''";
+        let sentences = sentences(text);
+        let topics = vec![Topic::parse_spec("import tariffs=tariffs").unwrap()];
+        let found = mentions::find(text, &sentences, &[], &topics, true);
+        let claims = build(&sentences, &found, &templates(), false);
+        let pairs: Vec<(usize, &str)> = claims.iter().map(|c| (c.sentence, c.actor.as_str())).collect();
+        assert_eq!(pairs, vec![(0, "angela-merkel"), (0, "vladimir-putin"), (1, "vladimir-putin"), (2, "vladimir-putin")]);
+        assert_eq!(claims[0].hypothesis, "Angela Merkel supports import tariffs.");
+        assert_eq!(claims[3].premise, "Vladimir Putin said: ''They hurt everyone.''");
+        assert!(matches!(claims[3].question, Question::Stance { link: TopicLink::Context, .. }));
+    }
+
+    #[test]
+    fn sentiment_pairs_per_actor_and_sentence() {
+        let text = "President Vladimir Putin smiled.";
+        let sentences = sentences(text);
+        let found = mentions::find(text, &sentences, &[], &[], true);
+        let claims = build(&sentences, &found, &templates(), true);
+        assert_eq!(claims.len(), 1);
+        assert_eq!(claims[0].question, Question::Sentiment);
+    }
+}

@@ -1,0 +1,304 @@
+//! The `standpoint` command line: a thin shell over `standpoint::Pipeline`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+use serde::Deserialize;
+use standpoint::mentions::{Actor, ActorKind, Topic, TopicPack};
+use standpoint::model::ModelOptions;
+use standpoint::report::render::{Format, render};
+use standpoint::{Article, Error, Options, Pipeline};
+
+/// Who stands where, on what: actor x topic stance tables from news articles.
+///
+/// Standpoint splits an article into sentences, finds actors (people, countries, governments,
+/// organisations) and topics, asks a cross-encoder whether each sentence says the actor
+/// supports or opposes each topic, and aggregates the answers into a stance table with
+/// evidence.
+#[derive(Parser)]
+#[command(name = "standpoint", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse one article and print its stance report.
+    ///
+    /// Examples:
+    ///   standpoint analyze examples/trade-summit.txt --format md
+    ///   standpoint analyze article.json --format csv
+    ///   cat article.txt | standpoint analyze - --topic "a carbon tax=carbon tax,CO2 levy" --actor "Olaf Scholz=Scholz"
+    #[command(verbatim_doc_comment)]
+    Analyze(AnalyzeArgs),
+    /// List the built-in topic packs and their topics.
+    Packs,
+    /// Measure throughput (pairs/s at several batch sizes) and an article's end-to-end latency.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct ModelArgs {
+    /// Model directory, or a hub id (org/name) resolved through the local hub cache or download.
+    /// Defaults to $STANDPOINT_MODEL, then models/standpoint-nli-minilm.
+    #[arg(long, env = "STANDPOINT_MODEL")]
+    model: Option<String>,
+    /// Hub revision (branch, tag or commit) for hub ids.
+    #[arg(long)]
+    revision: Option<String>,
+    /// Where a LoRA adapter's base model lives (default: models/base/<name> beside the model).
+    #[arg(long, env = "STANDPOINT_BASE_DIR")]
+    base_dir: Option<PathBuf>,
+    /// cpu, or cuda (needs a build with `--features cuda`).
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// CPU threads for the model (default: all cores).
+    #[arg(long, env = "STANDPOINT_THREADS")]
+    threads: Option<usize>,
+    /// Padded tokens per model batch at most.
+    #[arg(long, default_value_t = 8192)]
+    max_batch_tokens: usize,
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// The article: a .txt file, a .json file ({text, id?, title?, date?, topics?, actors?}),
+    /// or - for standard input (the default).
+    #[arg(default_value = "-")]
+    input: String,
+    /// Topic pack: a built-in name (see `standpoint packs`) or a path to a pack .toml. Without
+    /// --pack and --topic the world-affairs pack is used.
+    #[arg(long)]
+    pack: Option<String>,
+    /// A topic to look for: "label=alias,alias" (repeatable). The label is what hypotheses say
+    /// ("X supports <label>"); aliases mark sentences as being about it.
+    #[arg(long = "topic", value_name = "LABEL=ALIASES")]
+    topics: Vec<String>,
+    /// An actor to look for: "Name=alias,alias" (repeatable). Named actors are trusted first.
+    #[arg(long = "actor", value_name = "NAME=ALIASES")]
+    actors: Vec<String>,
+    /// Only the actors given with --actor: no gazetteer, no person names from the text.
+    #[arg(long)]
+    no_discover: bool,
+    /// Skip sentiment toward actors (fewer model calls).
+    #[arg(long)]
+    no_sentiment: bool,
+    /// Output: json (full report), md (table) or csv (table).
+    #[arg(long, default_value = "json")]
+    format: String,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Article for the end-to-end latency (default: the example article).
+    #[arg(long)]
+    article: Option<PathBuf>,
+    /// Pairs per batch-size measurement.
+    #[arg(long, default_value_t = 256)]
+    pairs: usize,
+    /// Batch sizes to measure.
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32")]
+    batch_sizes: Vec<usize>,
+    /// End-to-end repetitions (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    repeats: usize,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+/// An article file in JSON, optionally with the caller's topics and actors.
+#[derive(Deserialize)]
+struct ArticleFile {
+    #[serde(flatten)]
+    article: Article,
+    #[serde(default)]
+    topics: Vec<Topic>,
+    #[serde(default)]
+    actors: Vec<ActorEntry>,
+}
+
+#[derive(Deserialize)]
+struct ActorEntry {
+    name: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    kind: Option<String>,
+}
+
+fn main() -> ExitCode {
+    tune_allocator();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => analyze(args),
+        Command::Packs => packs(),
+        Command::Bench(args) => bench(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error[{}]: {error}", error.code());
+            if error.is_client_error() { ExitCode::from(2) } else { ExitCode::FAILURE }
+        }
+    }
+}
+
+/// glibc returns large freed blocks to the OS at once and maps new ones for every big tensor;
+/// raising the thresholds keeps them in the heap (measured: see README, "Performance").
+fn tune_allocator() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, i32::MAX);
+    }
+}
+
+fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
+    if let Some(threads) = args.threads {
+        if threads == 0 {
+            return Err(Error::InvalidInput("--threads must be at least 1".into()));
+        }
+        // candle's CPU kernels size their thread pool from this variable.
+        // SAFETY: set before the model (and any thread pool) starts; no other thread runs yet.
+        unsafe { std::env::set_var("RAYON_NUM_THREADS", threads.to_string()) };
+    }
+    let model = args.model.clone().unwrap_or_else(default_model);
+    let options = ModelOptions {
+        device: args.device.clone(),
+        base_dir: args.base_dir.clone(),
+        revision: args.revision.clone(),
+        max_batch_tokens: args.max_batch_tokens,
+        ..ModelOptions::default()
+    };
+    Pipeline::load(&model, options)
+}
+
+/// `models/standpoint-nli-minilm` under the working directory, else under the source tree the
+/// binary was built from.
+fn default_model() -> String {
+    let relative = Path::new("models/standpoint-nli-minilm");
+    if relative.is_dir() {
+        return relative.display().to_string();
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative).display().to_string()
+}
+
+fn read_input(input: &str) -> Result<String, Error> {
+    if input == "-" {
+        let mut buffer = Vec::new();
+        std::io::stdin().read_to_end(&mut buffer).map_err(|e| Error::io("<stdin>", e))?;
+        return String::from_utf8(buffer).map_err(|e| Error::InvalidInput(format!("standard input is not UTF-8 (byte {})", e.utf8_error().valid_up_to())));
+    }
+    let bytes = std::fs::read(input).map_err(|e| Error::io(input, e))?;
+    String::from_utf8(bytes).map_err(|e| Error::InvalidInput(format!("{input} is not UTF-8 (byte {})", e.utf8_error().valid_up_to())))
+}
+
+fn analyze(args: AnalyzeArgs) -> Result<(), Error> {
+    let format: Format = args.format.parse()?;
+    let raw = read_input(&args.input)?;
+    let mut options = Options { pack: args.pack.clone(), discover_actors: !args.no_discover, sentiment: !args.no_sentiment, ..Options::default() };
+    let article = if args.input.ends_with(".json") {
+        let file: ArticleFile = serde_json::from_str(&raw).map_err(|e| Error::InvalidInput(format!("{}: {e}", args.input)))?;
+        options.topics = file.topics;
+        options.actors = file
+            .actors
+            .into_iter()
+            .map(|a| {
+                let kind = match a.kind.as_deref() {
+                    Some("person") => ActorKind::Person,
+                    Some("country") => ActorKind::Country,
+                    Some("organisation" | "organization") => ActorKind::Organisation,
+                    _ => ActorKind::Other,
+                };
+                Actor::caller(&a.name, a.aliases, kind)
+            })
+            .collect();
+        file.article
+    } else {
+        Article::from_text(raw)
+    };
+    for spec in &args.topics {
+        options.topics.push(Topic::parse_spec(spec)?);
+    }
+    for spec in &args.actors {
+        options.actors.push(Actor::parse_spec(spec)?);
+    }
+    if let Some(pack) = &options.pack {
+        TopicPack::find(pack)?; // fail on a bad pack before loading the model
+    }
+    let pipeline = load_pipeline(&args.model)?;
+    let report = pipeline.analyze(&article, &options)?;
+    println!("{}", render(&report, format)?);
+    Ok(())
+}
+
+fn packs() -> Result<(), Error> {
+    for pack in TopicPack::builtin()? {
+        println!("{}: {}", pack.name, pack.description);
+        for topic in &pack.topics {
+            println!("  {:36} {}", topic.id, topic.label);
+        }
+    }
+    Ok(())
+}
+
+fn bench(args: BenchArgs) -> Result<(), Error> {
+    let load_started = Instant::now();
+    let pipeline = load_pipeline(&args.model)?;
+    let load_s = load_started.elapsed().as_secs_f64();
+    let path = args.article.clone().unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/trade-summit.txt"));
+    let text = read_input(&path.display().to_string())?;
+    let article = Article::from_text(text);
+    let options = Options::default();
+    let warm = pipeline.analyze(&article, &options)?;
+    println!("model: {} ({} weights), loaded in {:.2} s", pipeline.scorer().info().id, pipeline.scorer().info().weights, load_s);
+
+    // Throughput on the article's own pairs, cycled to the requested count.
+    let claims: Vec<(String, String)> = warm
+        .stances
+        .iter()
+        .map(|s| {
+            let premise = warm.sentences[s.sentence].text.clone();
+            let actor = warm.mentions.actor(&s.actor).map_or(s.actor.clone(), |a| a.phrase.clone());
+            let topic = warm.mentions.topics.iter().find(|t| t.id == s.topic).map_or(s.topic.clone(), |t| t.label.clone());
+            (premise, pipeline.templates().stance(&actor, &topic))
+        })
+        .collect();
+    if claims.is_empty() {
+        return Err(Error::InvalidInput(format!("{} yields no stance pairs to benchmark", path.display())));
+    }
+    let pairs: Vec<(&str, &str)> = claims.iter().cycle().take(args.pairs).map(|(p, h)| (p.as_str(), h.as_str())).collect();
+    let mean_tokens = pairs.iter().map(|(p, h)| pipeline.scorer().encode(p, h).map(|e| e.0.len())).sum::<Result<usize, Error>>()? as f64 / pairs.len() as f64;
+    println!("pairs: {} (mean {:.1} tokens)", pairs.len(), mean_tokens);
+    for &batch_size in &args.batch_sizes {
+        let started = Instant::now();
+        for chunk in pairs.chunks(batch_size.max(1)) {
+            pipeline.scorer().logits(chunk)?;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        println!("batch {batch_size:>3}: {:>7.1} pairs/s", pairs.len() as f64 / seconds);
+    }
+    let mut latencies = Vec::new();
+    for _ in 0..args.repeats.max(1) {
+        let started = Instant::now();
+        pipeline.analyze(&article, &options)?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    latencies.sort_by(f64::total_cmp);
+    println!(
+        "end-to-end {}: median {:.0} ms over {} runs ({} pairs, {} unique)",
+        path.display(),
+        latencies[latencies.len() / 2],
+        latencies.len(),
+        warm.timings.pairs,
+        warm.timings.unique_pairs
+    );
+    Ok(())
+}

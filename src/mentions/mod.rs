@@ -1,0 +1,308 @@
+//! Stage 3, mentions: which actors, topics and quotes each sentence holds.
+//!
+//! Order matters and runs one way: topics first (an actor name inside a topic phrase, like "US"
+//! in "the US missile shield", is part of the topic, not a stance-holder), then actors, then
+//! pronouns, then quotes and their speakers.
+
+pub mod actors;
+pub mod matching;
+pub mod quotes;
+pub mod topics;
+
+use serde::{Deserialize, Serialize};
+
+pub use actors::{Actor, ActorKind, ActorSource, Gazetteer};
+pub use quotes::Quote;
+pub use topics::{Topic, TopicLink, TopicMention, TopicPack};
+
+use matching::{find_phrase, longest_non_overlapping, overlaps};
+use crate::text::Sentence;
+
+/// How a sentence came to mention an actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorLink {
+    /// A name or alias of the actor appears.
+    Alias,
+    /// A pronoun (he/she) resolved to the last person named.
+    Pronoun,
+    /// The sentence is a quote whose speaker was named in an earlier sentence.
+    Speaker,
+}
+
+/// An actor found in a sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActorMention {
+    /// The actor's id.
+    pub actor: String,
+    /// The sentence index.
+    pub sentence: usize,
+    /// Byte span in the original text.
+    pub span: (usize, usize),
+    /// How it was linked.
+    pub link: ActorLink,
+    /// Inside someone's quotation: talked about, not speaking.
+    pub in_quote: bool,
+}
+
+/// Everything the mentions stage found in an article.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Mentions {
+    /// Actors mentioned at least once.
+    pub actors: Vec<Actor>,
+    /// Actor mentions, in text order.
+    pub actor_mentions: Vec<ActorMention>,
+    /// The topics searched for.
+    pub topics: Vec<Topic>,
+    /// Topic mentions, in text order.
+    pub topic_mentions: Vec<TopicMention>,
+    /// Quotations with their speakers.
+    pub quotes: Vec<Quote>,
+}
+
+impl Mentions {
+    /// Ids of the actors whose stance a sentence can express: those named outside quotes,
+    /// and the speakers of its quotes. Sorted, without duplicates.
+    pub fn holders(&self, sentence: usize) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .actor_mentions
+            .iter()
+            .filter(|m| m.sentence == sentence && !m.in_quote)
+            .map(|m| m.actor.as_str())
+            .chain(self.quotes.iter().filter(|q| q.sentence == sentence).filter_map(|q| q.speaker.as_deref()))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The topics linked to a sentence, with the strongest link for each.
+    pub fn topics_of(&self, sentence: usize) -> Vec<(&str, TopicLink)> {
+        let mut found: Vec<(&str, TopicLink)> = Vec::new();
+        for mention in self.topic_mentions.iter().filter(|m| m.sentence == sentence) {
+            match found.iter_mut().find(|(id, _)| *id == mention.topic) {
+                Some(entry) if mention.link == TopicLink::Alias => entry.1 = TopicLink::Alias,
+                Some(_) => {}
+                None => found.push((mention.topic.as_str(), mention.link)),
+            }
+        }
+        found
+    }
+
+    /// The actor with this id.
+    pub fn actor(&self, id: &str) -> Option<&Actor> {
+        self.actors.iter().find(|a| a.id == id)
+    }
+
+    /// The quote speaker of a sentence that is wholly a quotation, if it was carried over.
+    pub fn carried_speaker(&self, sentence: usize) -> Option<&str> {
+        self.actor_mentions
+            .iter()
+            .find(|m| m.sentence == sentence && m.link == ActorLink::Speaker)
+            .map(|m| m.actor.as_str())
+    }
+}
+
+/// Find actors, topics and quotes in the sentences of `text`.
+///
+/// `caller_actors` are trusted first; with `discover` the gazetteer and person names found in
+/// the text are added.
+pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics: &[Topic], discover: bool) -> Mentions {
+    let topic_mentions = topics::find(sentences, topics);
+    let catalog = actor_catalog(sentences, caller_actors, discover);
+
+    let mut actor_mentions = Vec::new();
+    let mut quotes_found = Vec::new();
+    for sentence in sentences {
+        let offset = sentence.span.0;
+        let quote_spans = quotes::quote_spans(&sentence.text);
+        let topic_spans: Vec<(usize, usize)> = topic_mentions
+            .iter()
+            .filter(|m| m.sentence == sentence.index && m.link == TopicLink::Alias)
+            .map(|m| (m.span.0 - offset, m.span.1 - offset))
+            .collect();
+        let mut candidates = Vec::new();
+        for (index, actor) in catalog.iter().enumerate() {
+            for alias in &actor.aliases {
+                for span in find_phrase(&sentence.text, alias, false) {
+                    candidates.push((span, index));
+                }
+            }
+        }
+        for (span, index) in longest_non_overlapping(candidates) {
+            if topic_spans.iter().any(|t| overlaps(*t, span)) {
+                continue;
+            }
+            let in_quote = quote_spans.iter().any(|q| overlaps(*q, span));
+            actor_mentions.push(ActorMention {
+                actor: catalog[index].id.clone(),
+                sentence: sentence.index,
+                span: (offset + span.0, offset + span.1),
+                link: ActorLink::Alias,
+                in_quote,
+            });
+        }
+        quotes_found.push(quote_spans);
+    }
+
+    resolve_pronouns(sentences, &catalog, &quotes_found, &mut actor_mentions);
+    let quotes = attribute_quotes(text, sentences, &quotes_found, &mut actor_mentions);
+    actor_mentions.sort_by_key(|m| (m.sentence, m.span));
+
+    let actors = catalog.into_iter().filter(|a| actor_mentions.iter().any(|m| m.actor == a.id)).collect();
+    Mentions { actors, actor_mentions, topics: topics.to_vec(), topic_mentions, quotes }
+}
+
+/// Caller actors, then (with `discover`) gazetteer entries and people the caller did not name.
+fn actor_catalog(sentences: &[Sentence], caller_actors: &[Actor], discover: bool) -> Vec<Actor> {
+    let mut catalog: Vec<Actor> = caller_actors.to_vec();
+    if !discover {
+        return catalog;
+    }
+    let gazetteer = &actors::Gazetteer::builtin().actors;
+    let taken = |catalog: &[Actor], actor: &Actor| {
+        catalog.iter().any(|c| c.id == actor.id || c.aliases.iter().any(|a| actor.aliases.contains(a)))
+    };
+    for actor in gazetteer {
+        if !taken(&catalog, actor) {
+            catalog.push(actor.clone());
+        }
+    }
+    for person in actors::discover_people(sentences, gazetteer) {
+        if !taken(&catalog, &person) {
+            catalog.push(person);
+        }
+    }
+    catalog
+}
+
+const PRONOUNS: &[&str] = &["he", "she", "He", "She", "his", "His", "her", "Her", "him"];
+/// How many sentences back a pronoun may reach for its person.
+const PRONOUN_REACH: usize = 3;
+
+/// Link he/she in a sentence that names no person to the last person named before it.
+fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) {
+    let is_person = |id: &str| catalog.iter().any(|a| a.id == id && a.kind == ActorKind::Person);
+    let mut added = Vec::new();
+    for sentence in sentences {
+        let names_person = mentions.iter().any(|m| m.sentence == sentence.index && !m.in_quote && is_person(&m.actor));
+        if names_person {
+            continue;
+        }
+        let pronoun = PRONOUNS.iter().flat_map(|p| find_phrase(&sentence.text, p, false)).filter(|span| {
+            quotes[sentence.index].iter().all(|q| !overlaps(*q, *span))
+        }).min();
+        let Some(span) = pronoun else { continue };
+        let antecedent = mentions
+            .iter()
+            .filter(|m| m.sentence < sentence.index && m.sentence + PRONOUN_REACH >= sentence.index && !m.in_quote && is_person(&m.actor))
+            .max_by_key(|m| (m.sentence, m.span.0));
+        if let Some(antecedent) = antecedent {
+            added.push(ActorMention {
+                actor: antecedent.actor.clone(),
+                sentence: sentence.index,
+                span: (sentence.span.0 + span.0, sentence.span.0 + span.1),
+                link: ActorLink::Pronoun,
+                in_quote: false,
+            });
+        }
+    }
+    mentions.extend(added);
+}
+
+/// Give each quote a speaker: the actor named outside quotes closest to a speech verb, or, for
+/// a sentence that is wholly a quote, the speaker of the quote just before it.
+fn attribute_quotes(text: &str, sentences: &[Sentence], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) -> Vec<Quote> {
+    let mut found = Vec::new();
+    let mut last_speaker: Option<(usize, String)> = None;
+    for sentence in sentences {
+        let spans = &quotes[sentence.index];
+        if spans.is_empty() {
+            continue;
+        }
+        let offset = sentence.span.0;
+        let verbs = quotes::speech_verbs(&sentence.text, spans);
+        let speaker = mentions
+            .iter()
+            .filter(|m| m.sentence == sentence.index && !m.in_quote)
+            .filter_map(|m| {
+                let at = m.span.0 - offset;
+                verbs.iter().map(|v| v.abs_diff(at)).min().map(|d| (d, m.actor.clone()))
+            })
+            .min()
+            .map(|(_, actor)| actor);
+        let speaker = match speaker {
+            Some(actor) => Some(actor),
+            None if quotes::is_bare_quote(&sentence.text, spans) => {
+                let carried = last_speaker.as_ref().filter(|(at, _)| at + 1 == sentence.index).map(|(_, a)| a.clone());
+                if let Some(actor) = &carried {
+                    mentions.push(ActorMention {
+                        actor: actor.clone(),
+                        sentence: sentence.index,
+                        span: sentence.span,
+                        link: ActorLink::Speaker,
+                        in_quote: false,
+                    });
+                }
+                carried
+            }
+            None => None,
+        };
+        if let Some(actor) = &speaker {
+            last_speaker = Some((sentence.index, actor.clone()));
+        }
+        for (start, end) in spans {
+            debug_assert!(text.is_char_boundary(offset + start));
+            found.push(Quote { sentence: sentence.index, span: (offset + start, offset + end), speaker: speaker.clone() });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::sentences;
+
+    const TEXT: &str = "Russian President Vladimir Putin rejected the US missile shield in Washington.\n\n\
+        ''We support consultations,'' Putin said. ''This should be done within the Russia-NATO council.''\n\n\
+        He also said Moscow was ready. ''I count on the Russians,'' President George Bush said.";
+
+    fn mentions() -> Mentions {
+        let topics = vec![Topic::parse_spec("the shield=US missile shield,missile shield").unwrap()];
+        find(TEXT, &sentences(TEXT), &[], &topics, true)
+    }
+
+    #[test]
+    fn actor_names_inside_topic_phrases_are_not_holders() {
+        let m = mentions();
+        assert_eq!(m.holders(0), vec!["united-states", "vladimir-putin"], "Washington, not the US in the shield");
+        let us_spans: Vec<&str> = m.actor_mentions.iter().filter(|x| x.actor == "united-states").map(|x| &TEXT[x.span.0..x.span.1]).collect();
+        assert_eq!(us_spans, vec!["Washington"]);
+    }
+
+    #[test]
+    fn quotes_get_speakers_and_carry_to_bare_quotes() {
+        let m = mentions();
+        assert_eq!(m.quotes[0].speaker.as_deref(), Some("vladimir-putin"));
+        assert_eq!(m.holders(2), vec!["vladimir-putin"], "Russia and NATO inside Putin's quote do not speak");
+        assert_eq!(m.carried_speaker(2), Some("vladimir-putin"));
+    }
+
+    #[test]
+    fn pronouns_resolve_to_the_last_person() {
+        let m = mentions();
+        assert_eq!(m.holders(3), vec!["russia", "vladimir-putin"]);
+        let last = m.quotes.last().unwrap();
+        assert!(last.speaker.as_deref().is_some_and(|s| s.contains("bush")), "{:?}", last.speaker);
+        assert!(m.holders(4).iter().all(|h| *h != "russia"), "the Russians are inside Bush's quote");
+    }
+
+    #[test]
+    fn without_discovery_only_caller_actors() {
+        let putin = Actor::parse_spec("Putin=Putin").unwrap();
+        let m = find(TEXT, &sentences(TEXT), &[putin], &[], false);
+        assert_eq!(m.actors.len(), 1);
+        assert_eq!(m.actors[0].id, "putin");
+    }
+}

@@ -1,0 +1,96 @@
+//! Quotes: quoted speech and who said it. A quote is scored as its speaker's own voice, and the
+//! actors named inside someone else's quote are talked about, not speaking.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+/// A quotation inside a sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The sentence index.
+    pub sentence: usize,
+    /// Byte span of the quoted text, marks included, in the original text.
+    pub span: (usize, usize),
+    /// The id of the actor who said it, when known.
+    pub speaker: Option<String>,
+}
+
+/// Quote mark pairs news text uses: doubled apostrophes (wire style), straight and curly quotes.
+const MARKS: &[(&str, &str)] = &[("''", "''"), ("“", "”"), ("\"", "\"")];
+
+/// Byte spans (relative to `text`) of quotations; an unclosed quote runs to the end.
+pub fn quote_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for (open, close) in MARKS {
+        let mut from = 0;
+        while let Some(found) = text[from..].find(open) {
+            let start = from + found;
+            let inner = start + open.len();
+            let end = text[inner..].find(close).map_or(text.len(), |i| inner + i + close.len());
+            if spans.iter().all(|(s, e)| end <= *s || start >= *e) {
+                spans.push((start, end));
+            }
+            from = end.max(start + open.len());
+        }
+    }
+    spans.sort_unstable();
+    spans
+}
+
+static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:said|says|say|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|asked|according to)\b")
+        .expect("SPEECH_VERB is a valid regex")
+});
+
+/// Byte offsets (relative to `text`) of speech verbs outside the given quote spans.
+pub fn speech_verbs(text: &str, quotes: &[(usize, usize)]) -> Vec<usize> {
+    SPEECH_VERB
+        .find_iter(text)
+        .map(|m| m.start())
+        .filter(|at| quotes.iter().all(|(s, e)| at < s || at >= e))
+        .collect()
+}
+
+/// Whether the sentence is wholly a quotation (its speaker was named in an earlier sentence).
+pub fn is_bare_quote(text: &str, quotes: &[(usize, usize)]) -> bool {
+    let quoted: usize = quotes.iter().map(|(s, e)| e - s).sum();
+    let trimmed = text.trim_end_matches(['.', ' ']);
+    !quotes.is_empty() && quotes[0].0 == 0 && quoted + 2 >= trimmed.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_wire_style_and_curly_quotes() {
+        let text = "''We support it,'' Putin said, calling it “a start”.";
+        let spans = quote_spans(text);
+        assert_eq!(spans.len(), 2);
+        assert_eq!(&text[spans[0].0..spans[0].1], "''We support it,''");
+        assert_eq!(&text[spans[1].0..spans[1].1], "“a start”");
+    }
+
+    #[test]
+    fn unclosed_quote_runs_to_the_end() {
+        let text = "He said: \"we will never agree";
+        assert_eq!(quote_spans(text), vec![(9, text.len())]);
+    }
+
+    #[test]
+    fn speech_verbs_outside_quotes_only() {
+        let text = "''They said no,'' Bush said.";
+        let quotes = quote_spans(text);
+        assert_eq!(speech_verbs(text, &quotes), vec![23]);
+    }
+
+    #[test]
+    fn bare_quote_sentences() {
+        let text = "''This should be done within the council.''";
+        assert!(is_bare_quote(text, &quote_spans(text)));
+        let text = "''Yes,'' Putin said.";
+        assert!(!is_bare_quote(text, &quote_spans(text)));
+    }
+}

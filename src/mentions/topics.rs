@@ -1,0 +1,194 @@
+//! Topics: the issues stances are about. They come from TOML topic packs (`models/topics/`)
+//! or from the caller, and a sentence is about a topic when one of its aliases appears in it,
+//! or, with lower weight, when it continues a sentence that named the topic.
+
+use serde::{Deserialize, Serialize};
+
+use super::matching::{find_phrase, longest_non_overlapping, slug};
+use crate::error::{Error, Result};
+use crate::text::Sentence;
+
+/// An issue actors can be for or against.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Topic {
+    /// Stable id, e.g. `iran-sanctions`.
+    pub id: String,
+    /// The phrase hypotheses use: "{actor} supports {label}."
+    pub label: String,
+    /// Phrases that mark a sentence as being about this topic (case-insensitive).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// A named set of topics, loaded from TOML.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct TopicPack {
+    /// The pack's name (`--pack NAME`).
+    pub name: String,
+    /// One line on what the pack covers.
+    #[serde(default)]
+    pub description: String,
+    /// The topics.
+    #[serde(rename = "topic")]
+    pub topics: Vec<Topic>,
+}
+
+/// Packs compiled into the binary, so it works from any directory.
+const BUILTIN_PACKS: &[(&str, &str)] =
+    &[("world-affairs", include_str!("../../models/topics/world-affairs.toml"))];
+
+impl TopicPack {
+    /// Parse a pack from TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self> {
+        let pack: TopicPack = toml::from_str(text)
+            .map_err(|e| Error::InvalidInput(format!("topic pack {origin}: {e}")))?;
+        for topic in &pack.topics {
+            if topic.id.trim().is_empty() || topic.label.trim().is_empty() {
+                return Err(Error::InvalidInput(format!("topic pack {origin}: a topic has an empty id or label")));
+            }
+        }
+        Ok(pack)
+    }
+
+    /// The packs shipped with Standpoint.
+    pub fn builtin() -> Result<Vec<TopicPack>> {
+        BUILTIN_PACKS.iter().map(|(name, text)| TopicPack::from_toml(text, name)).collect()
+    }
+
+    /// A built-in pack by name, or a pack file by path.
+    pub fn find(name_or_path: &str) -> Result<TopicPack> {
+        let path = std::path::Path::new(name_or_path);
+        if name_or_path.ends_with(".toml") {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            return TopicPack::from_toml(&text, name_or_path);
+        }
+        let packs = TopicPack::builtin()?;
+        let known = packs.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ");
+        packs
+            .into_iter()
+            .find(|p| p.name == name_or_path)
+            .ok_or_else(|| Error::UnknownPack { name: name_or_path.to_string(), known })
+    }
+}
+
+impl Topic {
+    /// Parse a caller's topic spec: `"label=alias,alias"` or just `"label"` (its own alias).
+    pub fn parse_spec(spec: &str) -> Result<Topic> {
+        let (label, aliases) = match spec.split_once('=') {
+            Some((label, aliases)) => (label.trim(), aliases.split(',').map(str::trim).filter(|a| !a.is_empty()).collect()),
+            None => (spec.trim(), Vec::new()),
+        };
+        if label.is_empty() {
+            return Err(Error::InvalidInput(format!("topic {spec:?} has an empty label; write \"label=alias,alias\"")));
+        }
+        let mut aliases: Vec<String> = aliases.into_iter().map(String::from).collect();
+        if aliases.is_empty() {
+            aliases.push(label.to_string());
+        }
+        Ok(Topic { id: slug(label), label: label.to_string(), aliases })
+    }
+}
+
+/// How a sentence came to be linked to a topic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopicLink {
+    /// One of the topic's aliases appears in the sentence.
+    Alias,
+    /// The sentence continues one that named the topic (same paragraph, or "it"/"this").
+    Context,
+}
+
+/// A topic found in a sentence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopicMention {
+    /// The topic's id.
+    pub topic: String,
+    /// The sentence index.
+    pub sentence: usize,
+    /// Byte span in the original text (the alias), or the whole sentence for context links.
+    pub span: (usize, usize),
+    /// How it was linked.
+    pub link: TopicLink,
+}
+
+/// Words that refer back to something named just before.
+const ANAPHORA: &[&str] = &["it", "this", "these", "the plan", "the proposal", "the idea", "the move"];
+
+/// Find topic mentions in every sentence, then carry topics into continuing sentences.
+pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
+    let mut mentions = Vec::new();
+    let mut previous: Option<(usize, Vec<String>)> = None; // (paragraph, topics of last sentence)
+    for sentence in sentences {
+        let mut candidates = Vec::new();
+        for topic in topics {
+            for alias in &topic.aliases {
+                for span in find_phrase(&sentence.text, alias, true) {
+                    candidates.push((span, topic.id.clone()));
+                }
+            }
+        }
+        let direct = longest_non_overlapping(candidates);
+        let mut here: Vec<String> = Vec::new();
+        for ((start, end), topic) in direct {
+            if !here.contains(&topic) {
+                here.push(topic.clone());
+            }
+            let offset = sentence.span.0;
+            mentions.push(TopicMention { topic, sentence: sentence.index, span: (offset + start, offset + end), link: TopicLink::Alias });
+        }
+        if here.is_empty() {
+            if let Some((paragraph, carried)) = &previous {
+                let refers_back = ANAPHORA.iter().any(|w| !find_phrase(&sentence.text, w, true).is_empty());
+                if *paragraph == sentence.paragraph || refers_back {
+                    for topic in carried {
+                        mentions.push(TopicMention { topic: topic.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Context });
+                    }
+                    here = carried.clone();
+                }
+            }
+        }
+        previous = Some((sentence.paragraph, here));
+    }
+    mentions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::sentences;
+
+    #[test]
+    fn builtin_pack_loads_and_covers_the_seed_issues() {
+        let pack = TopicPack::find("world-affairs").unwrap();
+        for id in ["us-missile-shield-eastern-europe", "missile-defense-cooperation", "iran-sanctions", "iran-nuclear-program"] {
+            assert!(pack.topics.iter().any(|t| t.id == id), "{id} missing");
+        }
+    }
+
+    #[test]
+    fn unknown_pack_is_a_clear_error() {
+        let err = TopicPack::find("no-such-pack").unwrap_err();
+        assert_eq!(err.code(), "unknown_pack");
+        assert!(err.to_string().contains("world-affairs"));
+    }
+
+    #[test]
+    fn parses_caller_specs() {
+        let topic = Topic::parse_spec("the carbon tax=carbon tax, CO2 levy").unwrap();
+        assert_eq!(topic.id, "the-carbon-tax");
+        assert_eq!(topic.aliases, vec!["carbon tax", "CO2 levy"]);
+        assert_eq!(Topic::parse_spec("tariffs").unwrap().aliases, vec!["tariffs"]);
+        assert!(Topic::parse_spec(" =x").is_err());
+    }
+
+    #[test]
+    fn aliases_and_context_links() {
+        let text = "Paris backs the carbon tax. The minister said more was needed.\n\nIt was costly, critics said.\n\nRain fell.";
+        let topics = vec![Topic::parse_spec("the carbon tax=carbon tax").unwrap()];
+        let found = find(&sentences(text), &topics);
+        let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
+        assert_eq!(links, vec![(0, TopicLink::Alias), (1, TopicLink::Context), (2, TopicLink::Context)]);
+        assert_eq!(&text[found[0].span.0..found[0].span.1], "carbon tax");
+    }
+}

@@ -1,0 +1,13 @@
+//! Text stages: [`clean`] drops site furniture, [`sentences`] splits prose into sentences.
+//! Both keep byte offsets into the original article text.
+
+pub mod clean;
+pub mod sentences;
+
+pub use clean::{Block, clean};
+pub use sentences::{Sentence, split};
+
+/// Clean `text` and split it into sentences: the first two stages in one call.
+pub fn sentences(text: &str) -> Vec<Sentence> {
+    split(text, &clean(text))
+}

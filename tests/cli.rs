@@ -1,0 +1,95 @@
+//! The command line as a user meets it: clear errors and non-zero exits for bad input, never a
+//! panic; tables in every format.
+
+mod common;
+
+use std::process::{Command, Output};
+
+fn standpoint(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_standpoint"));
+    command.args(args).env_remove("STANDPOINT_MODEL");
+    if let Some(input) = stdin {
+        use std::io::Write;
+        command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        return child.wait_with_output().unwrap();
+    }
+    command.output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn tiny() -> String {
+    common::fixture("tiny-bert").display().to_string()
+}
+
+#[test]
+fn help_teaches() {
+    let output = standpoint(&["analyze", "--help"], None);
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success());
+    for needle in ["--pack", "--topic", "--actor", "--format", "--model", "--threads", "Examples"] {
+        assert!(text.contains(needle), "help lacks {needle}");
+    }
+}
+
+#[test]
+fn analyzes_the_example_in_every_format() {
+    let example = common::root().join("examples/trade-summit.txt").display().to_string();
+    for (format, needle) in [("md", "| actor | topic |"), ("csv", "article_id,actor_id"), ("json", "\"schema_version\"")] {
+        let output = standpoint(&["analyze", &example, "--model", &tiny(), "--format", format, "--threads", "1"], None);
+        assert!(output.status.success(), "{format}: {}", stderr(&output));
+        assert!(String::from_utf8_lossy(&output.stdout).contains(needle), "{format}");
+    }
+}
+
+#[test]
+fn reads_standard_input_and_caller_specs() {
+    let output = standpoint(
+        &["analyze", "-", "--model", &tiny(), "--format", "csv", "--topic", "bike lanes=bike lanes", "--actor", "Jane Roe=Roe", "--no-discover"],
+        Some("Mayor Jane Roe said the city backs the bike lanes."),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("jane-roe,Jane Roe,bike-lanes"));
+}
+
+#[test]
+fn bad_input_gives_clear_errors_and_nonzero_exits() {
+    let empty_dir = tempfile::tempdir().unwrap();
+    std::fs::write(empty_dir.path().join("config.json"), "{}").unwrap();
+    std::fs::write(empty_dir.path().join("tokenizer.json"), "{}").unwrap();
+    let no_weights = empty_dir.path().display().to_string();
+    let binary_file = empty_dir.path().join("latin1.txt");
+    std::fs::write(&binary_file, b"caf\xe9 au lait").unwrap();
+    let binary_path = binary_file.display().to_string();
+    let tiny = tiny();
+    let cases: Vec<(Vec<&str>, Option<&str>, &str)> = vec![
+        (vec!["analyze", "/no/such/file.txt", "--model", &tiny], None, "cannot read /no/such/file.txt"),
+        (vec!["analyze", "-", "--model", &tiny], Some("   \n"), "empty"),
+        (vec!["analyze", "-", "--model", &tiny, "--pack", "nope"], Some("Text here."), "unknown topic pack"),
+        (vec!["analyze", "-", "--model", &no_weights], Some("Text here."), "no weights"),
+        (vec!["analyze", "-", "--model", "./not-a-dir"], Some("Text here."), "not a hub id"),
+        (vec!["analyze", "-", "--model", &tiny, "--format", "xml"], Some("Text here."), "unknown format"),
+        (vec!["analyze", "-", "--model", &tiny, "--topic", "=x"], Some("Text here."), "empty label"),
+        (vec!["analyze", &binary_path, "--model", &tiny], None, "not UTF-8"),
+        (vec!["analyze", "-", "--model", &tiny, "--threads", "0"], Some("Text here."), "--threads"),
+        (vec!["analyze", "-", "--model", &tiny, "--device", "tpu"], Some("Text here."), "unknown device"),
+    ];
+    for (args, stdin, needle) in cases {
+        let output = standpoint(&args, stdin);
+        let message = stderr(&output);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        assert!(!message.contains("panicked"), "{args:?} panicked: {message}");
+        assert!(message.contains(needle), "{args:?}: {message:?} lacks {needle:?}");
+    }
+}
+
+#[test]
+fn lists_packs() {
+    let output = standpoint(&["packs"], None);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("world-affairs"));
+}

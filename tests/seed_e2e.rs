@@ -1,0 +1,91 @@
+//! End to end on the seed article (../shared/articles/kennebunkport-2007) with the trained
+//! default model: the json's topics, no actors given (actors are discovered).
+
+mod common;
+
+use serde::Deserialize;
+use standpoint::mentions::Topic;
+use standpoint::model::ModelOptions;
+use standpoint::stance::StanceLabel;
+use standpoint::{Article, Options, Pipeline};
+
+#[derive(Deserialize)]
+struct Seed {
+    id: String,
+    topics: Vec<Topic>,
+    actors: Vec<GoldActor>,
+    gold: Vec<GoldRow>,
+}
+
+#[derive(Deserialize)]
+struct GoldActor {
+    id: String,
+    name: String,
+    aliases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct GoldRow {
+    actor: String,
+    topic: String,
+    stance: StanceLabel,
+    explicit: bool,
+}
+
+#[test]
+fn seed_article_gold_rows() {
+    let Some(shared) = common::require(common::shared(), "../shared") else { return };
+    let Some(model) = common::require(common::default_model(), "the default model") else { return };
+    let dir = shared.join("articles");
+    let text = std::fs::read_to_string(dir.join("kennebunkport-2007.txt")).unwrap();
+    let seed: Seed = serde_json::from_str(&std::fs::read_to_string(dir.join("kennebunkport-2007.json")).unwrap()).unwrap();
+
+    let pipeline = Pipeline::load(&model.display().to_string(), ModelOptions::default()).unwrap();
+    let article = Article { id: Some(seed.id.clone()), text, ..Article::default() };
+    let options = Options { topics: seed.topics.clone(), ..Options::default() };
+    let report = pipeline.analyze(&article, &options).unwrap();
+
+    // Our discovered actor for each gold actor: the one whose name is among the gold aliases.
+    let ours = |gold_id: &str| -> Option<String> {
+        let gold = seed.actors.iter().find(|a| a.id == gold_id)?;
+        report
+            .mentions
+            .actors
+            .iter()
+            .find(|a| a.name == gold.name || gold.aliases.iter().any(|g| *g == a.name))
+            .map(|a| a.id.clone())
+    };
+
+    let (mut explicit_right, mut explicit_total, mut opposite) = (0, 0, Vec::new());
+    for gold in &seed.gold {
+        let row = ours(&gold.actor).and_then(|id| report.table.iter().find(|r| r.actor == id && r.topic == gold.topic));
+        let got = row.map(|r| r.label);
+        let verdict = match got {
+            Some(label) if label == gold.stance => "right",
+            Some(StanceLabel::Favor) if gold.stance == StanceLabel::Against => "OPPOSITE",
+            Some(StanceLabel::Against) if gold.stance == StanceLabel::Favor => "OPPOSITE",
+            Some(_) => "wrong",
+            None => "missing",
+        };
+        eprintln!(
+            "{:5} {:15} {:34} gold {:8} got {:8} score {:+.2} -> {verdict}",
+            if gold.explicit { "expl" } else { "impl" },
+            gold.actor,
+            gold.topic,
+            gold.stance.as_str(),
+            got.map_or("-", |l| l.as_str()),
+            row.map_or(0.0, |r| r.score)
+        );
+        if gold.explicit {
+            explicit_total += 1;
+            explicit_right += usize::from(verdict == "right");
+            if verdict == "OPPOSITE" {
+                opposite.push(format!("{}/{}", gold.actor, gold.topic));
+            }
+        }
+    }
+    eprintln!("explicit gold rows right: {explicit_right}/{explicit_total}");
+    assert_eq!(explicit_total, 6);
+    assert!(explicit_right >= 5, "only {explicit_right}/6 explicit gold rows right");
+    assert!(opposite.is_empty(), "opposite labels on {opposite:?}");
+}
