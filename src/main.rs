@@ -108,6 +108,10 @@ struct BenchArgs {
     /// End-to-end repetitions (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeats: usize,
+    /// Also write the benchmark pairs as JSON lines ({premise, hypothesis}), so that
+    /// scripts/bench-torch.py can time PyTorch on exactly the same input.
+    #[arg(long)]
+    dump_pairs: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -277,6 +281,10 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
     let pairs: Vec<(&str, &str)> = claims.iter().cycle().take(args.pairs).map(|(p, h)| (p.as_str(), h.as_str())).collect();
     let mean_tokens = pairs.iter().map(|(p, h)| pipeline.scorer().encode(p, h).map(|e| e.0.len())).sum::<Result<usize, Error>>()? as f64 / pairs.len() as f64;
     println!("pairs: {} (mean {:.1} tokens)", pairs.len(), mean_tokens);
+    if let Some(path) = &args.dump_pairs {
+        let lines: Vec<String> = pairs.iter().map(|(p, h)| serde_json::json!({"premise": p, "hypothesis": h}).to_string()).collect();
+        std::fs::write(path, lines.join("\n") + "\n").map_err(|e| Error::io(path, e))?;
+    }
     for &batch_size in &args.batch_sizes {
         let started = Instant::now();
         for chunk in pairs.chunks(batch_size.max(1)) {

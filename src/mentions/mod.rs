@@ -133,6 +133,9 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
             if topic_spans.iter().any(|t| overlaps(*t, span)) {
                 continue;
             }
+            if catalog[index].source == ActorSource::Gazetteer && is_location(&sentence.text[..span.0]) {
+                continue;
+            }
             let in_quote = quote_spans.iter().any(|q| overlaps(*q, span));
             actor_mentions.push(ActorMention {
                 actor: catalog[index].id.clone(),
@@ -151,6 +154,15 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
 
     let actors = catalog.into_iter().filter(|a| actor_mentions.iter().any(|m| m.actor == a.id)).collect();
     Mentions { actors, actor_mentions, topics: topics.to_vec(), topic_mentions, quotes }
+}
+
+/// Words after which a place name is where something happens, not who acts ("talks in Moscow",
+/// "democracy in Russia").
+const LOCATIVE: &[&str] = &["in", "at", "near", "outside", "inside", "across", "throughout", "around", "within"];
+
+fn is_location(before: &str) -> bool {
+    let previous = before.trim_end().rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
+    LOCATIVE.contains(&previous.to_lowercase().as_str())
 }
 
 /// Caller actors, then (with `discover`) gazetteer entries and people the caller did not name.
@@ -264,7 +276,7 @@ mod tests {
     use super::*;
     use crate::text::sentences;
 
-    const TEXT: &str = "Russian President Vladimir Putin rejected the US missile shield in Washington.\n\n\
+    const TEXT: &str = "Russian President Vladimir Putin rejected the US missile shield that Washington wants.\n\n\
         ''We support consultations,'' Putin said. ''This should be done within the Russia-NATO council.''\n\n\
         He also said Moscow was ready. ''I count on the Russians,'' President George Bush said.";
 
@@ -296,6 +308,14 @@ mod tests {
         let last = m.quotes.last().unwrap();
         assert!(last.speaker.as_deref().is_some_and(|s| s.contains("bush")), "{:?}", last.speaker);
         assert!(m.holders(4).iter().all(|h| *h != "russia"), "the Russians are inside Bush's quote");
+    }
+
+    #[test]
+    fn places_named_as_locations_are_not_actors() {
+        let text = "The deal reached in Paris angered Moscow. Democracy in Russia suffers.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert_eq!(m.holders(0), vec!["russia"]);
+        assert!(m.holders(1).is_empty());
     }
 
     #[test]

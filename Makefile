@@ -1,0 +1,56 @@
+# Standpoint: one place for the commands. Tests and the binary share the release profile, so
+# candle is compiled once.
+
+CARGO ?= cargo
+PYTHON ?= python3
+VENV := .venv
+STANDPOINT := target/release/standpoint
+
+.PHONY: example build test test-rust test-python base-model venv data train evaluate fixtures bench clean
+
+## The main job: fetch the base weights, build, and print the stance table of the example article.
+example: base-model build
+	$(STANDPOINT) analyze examples/trade-summit.txt --format md
+
+build:
+	$(CARGO) build --release
+
+## All tests: Rust (unit, integration, parity, end to end on the seed) and the Python tooling.
+test: base-model test-rust test-python
+
+test-rust:
+	$(CARGO) test --release
+
+test-python:
+	$(PYTHON) -m pytest -q scripts/tests
+
+base-model:
+	scripts/fetch-base-model
+
+## Training tooling (PyTorch, transformers, PEFT) in a virtualenv; CI never trains.
+venv: $(VENV)/.installed
+$(VENV)/.installed: scripts/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r scripts/requirements.txt
+	touch $@
+
+data:
+	scripts/build-training-set
+
+train: base-model venv data
+	scripts/train
+
+evaluate: base-model venv data
+	scripts/evaluate
+
+fixtures: base-model venv
+	$(VENV)/bin/python scripts/make-parity-fixtures.py --real
+
+## Throughput and latency, candle next to PyTorch on the same pairs.
+bench: base-model build venv
+	mkdir -p work
+	$(STANDPOINT) bench --dump-pairs work/bench-pairs.jsonl --threads 2
+	$(VENV)/bin/python scripts/bench-torch.py work/bench-pairs.jsonl --threads 2
+
+clean:
+	$(CARGO) clean
