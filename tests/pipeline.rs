@@ -97,6 +97,15 @@ fn caller_actors_and_topics_only() {
 }
 
 #[test]
+fn hypotheses_longer_than_the_model_allows_are_truncated_not_fatal() {
+    // The tiny model has 64 positions; this topic label alone is longer.
+    let label = "a very long topic label that goes on and on ".repeat(6);
+    let options = Options { topics: vec![Topic { id: "long".into(), label, aliases: vec!["bike lanes".into()] }], ..Options::default() };
+    let report = pipeline().analyze(&Article::from_text("Mayor Jane Roe said the city backs the bike lanes."), &options).unwrap();
+    assert_eq!(report.table.len(), 1);
+}
+
+#[test]
 fn bad_input_is_an_error_not_a_panic() {
     let pipeline = pipeline();
     let cases = [

@@ -134,6 +134,8 @@ pub struct ScoreStats {
 pub struct Scorer {
     encoder: BertCrossEncoder,
     tokenizer: Tokenizer,
+    /// Truncates both sides; used only when a hypothesis alone is longer than the model allows.
+    fallback_tokenizer: Tokenizer,
     labels: Labels,
     device: Device,
     options: ModelOptions,
@@ -172,7 +174,8 @@ impl Scorer {
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.
         let max_length = options.max_length.min(bert_config.max_position_embeddings);
-        let tokenizer = load_tokenizer(&files.tokenizer, max_length)?;
+        let tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::OnlyFirst)?;
+        let fallback_tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::LongestFirst)?;
         let info = ModelInfo {
             id: files.id.clone(),
             revision: files.revision.clone(),
@@ -185,7 +188,7 @@ impl Scorer {
                 super::Weights::Lora { .. } => "lora".into(),
             },
         };
-        Ok(Scorer { encoder, tokenizer, labels, device, options, info, templates: files.templates.clone() })
+        Ok(Scorer { encoder, tokenizer, fallback_tokenizer, labels, device, options, info, templates: files.templates.clone() })
     }
 
     /// The model's description.
@@ -205,8 +208,16 @@ impl Scorer {
 
     /// Token ids and segment ids of a pair, as the model sees it.
     pub fn encode(&self, premise: &str, hypothesis: &str) -> Result<(Vec<u32>, Vec<u32>)> {
-        let encoding = self.tokenizer.encode((premise, hypothesis), true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let encoding = self.encoding(premise, hypothesis)?;
         Ok((encoding.get_ids().to_vec(), encoding.get_type_ids().to_vec()))
+    }
+
+    /// Truncate the premise only; if the hypothesis alone is too long, truncate both.
+    fn encoding(&self, premise: &str, hypothesis: &str) -> Result<tokenizers::Encoding> {
+        self.tokenizer
+            .encode((premise, hypothesis), true)
+            .or_else(|_| self.fallback_tokenizer.encode((premise, hypothesis), true))
+            .map_err(|e| Error::Tokenizer(e.to_string()))
     }
 
     /// Raw logits for pairs, in input order, one batch (no dedup); for parity tests.
@@ -233,7 +244,11 @@ impl Scorer {
             })
             .collect();
         let inputs: Vec<tokenizers::EncodeInput> = unique.iter().map(|(p, h)| (*p, *h).into()).collect();
-        let encodings = self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let encodings = match self.tokenizer.encode_batch(inputs, true) {
+            Ok(encodings) => encodings,
+            // Some hypothesis is longer than the model allows: encode one by one with fallback.
+            Err(_) => unique.iter().map(|(p, h)| self.encoding(p, h)).collect::<Result<Vec<_>>>()?,
+        };
         let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
         let plan = batching::plan(&lengths, self.options.max_batch_tokens, self.options.max_batch_size);
         let mut scored = vec![Probabilities { entailment: 0.0, neutral: 0.0, contradiction: 0.0 }; unique.len()];
@@ -261,12 +276,12 @@ impl Scorer {
     }
 }
 
-fn load_tokenizer(path: &Path, max_length: usize) -> Result<Tokenizer> {
+fn load_tokenizer(path: &Path, max_length: usize, strategy: TruncationStrategy) -> Result<Tokenizer> {
     let mut tokenizer = Tokenizer::from_file(path).map_err(|e| Error::Tokenizer(format!("{}: {e}", path.display())))?;
     tokenizer.with_padding(None);
-    // Truncate the premise, never the hypothesis: the hypothesis is the question asked.
+    // Normally the premise is truncated, never the hypothesis: the hypothesis is the question.
     tokenizer
-        .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::OnlyFirst, ..TruncationParams::default() }))
+        .with_truncation(Some(TruncationParams { max_length, strategy, ..TruncationParams::default() }))
         .map_err(|e| Error::Tokenizer(e.to_string()))?;
     Ok(tokenizer)
 }
