@@ -24,3 +24,4 @@ pub mod text;
 pub use error::{Error, Result};
 pub use pipeline::{Article, Limits, Options, Pipeline};
 pub use report::Report;
+pub mod server;

@@ -37,6 +37,14 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// List the built-in topic packs and their topics.
     Packs,
+    /// Serve the HTTP API (POST /v1/analyze, /v1/analyze/batch, GET /v1/packs, /v1/model,
+    /// /health, /ready, /metrics, and a web page at /).
+    ///
+    /// Example:
+    ///   standpoint serve --port 8080
+    ///   curl -s localhost:8080/v1/analyze -H 'Content-Type: text/plain' --data-binary @examples/trade-summit.txt
+    #[command(verbatim_doc_comment)]
+    Serve(ServeArgs),
     /// Measure throughput (pairs/s at several batch sizes) and an article's end-to-end latency.
     Bench(BenchArgs),
 }
@@ -60,7 +68,7 @@ struct ModelArgs {
     #[arg(long, env = "STANDPOINT_THREADS")]
     threads: Option<usize>,
     /// Padded tokens per model batch at most.
-    #[arg(long, default_value_t = 8192)]
+    #[arg(long, env = "STANDPOINT_MAX_BATCH_TOKENS", default_value_t = 8192)]
     max_batch_tokens: usize,
 }
 
@@ -90,6 +98,33 @@ struct AnalyzeArgs {
     /// Output: json (full report), md (table) or csv (table).
     #[arg(long, default_value = "json")]
     format: String,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to bind.
+    #[arg(long, env = "STANDPOINT_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to bind.
+    #[arg(long, env = "STANDPOINT_PORT", default_value_t = 8080)]
+    port: u16,
+    /// Requests in flight at once; more are answered 429 with Retry-After.
+    #[arg(long, env = "STANDPOINT_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
+    max_concurrent_requests: usize,
+    /// Largest request body in bytes; larger is answered 413.
+    #[arg(long, env = "STANDPOINT_PAYLOAD_LIMIT", default_value_t = 2 * 1024 * 1024)]
+    payload_limit: usize,
+    /// Seconds a request may wait for the model; longer is answered 503 and its work dropped.
+    #[arg(long, env = "STANDPOINT_REQUEST_TIMEOUT", default_value_t = 60)]
+    request_timeout: u64,
+    /// Most articles in one batch request.
+    #[arg(long, env = "STANDPOINT_MAX_BATCH_ARTICLES", default_value_t = 64)]
+    max_batch_articles: usize,
+    /// HTTP worker threads (model work has its own thread).
+    #[arg(long, env = "STANDPOINT_WORKERS", default_value_t = 2)]
+    workers: usize,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -142,6 +177,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Analyze(args) => analyze(args),
         Command::Packs => packs(),
+        Command::Serve(args) => serve(args),
         Command::Bench(args) => bench(args),
     };
     match result {
@@ -241,6 +277,26 @@ fn analyze(args: AnalyzeArgs) -> Result<(), Error> {
     let report = pipeline.analyze(&article, &options)?;
     println!("{}", render(&report, format)?);
     Ok(())
+}
+
+fn serve(args: ServeArgs) -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let pipeline = load_pipeline(&args.model)?;
+    let config = standpoint::server::ServeConfig {
+        host: args.host,
+        port: args.port,
+        max_concurrent_requests: args.max_concurrent_requests.max(1),
+        payload_limit: args.payload_limit,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+        max_batch_articles: args.max_batch_articles.max(1),
+        workers: args.workers.max(1),
+        ..standpoint::server::ServeConfig::default()
+    };
+    actix_web::rt::System::new()
+        .block_on(standpoint::server::run(pipeline, config))
+        .map_err(|e| Error::io("server", e))
 }
 
 fn packs() -> Result<(), Error> {

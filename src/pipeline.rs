@@ -137,7 +137,11 @@ pub struct Pipeline {
     templates: Templates,
 }
 
-struct Prepared {
+/// An article taken through every stage before the model: its pairs are ready to score.
+/// Shells that schedule model work themselves (the service's inference queue, the batch
+/// runner) call [`Pipeline::prepare`], score [`PreparedArticle::pairs`], then
+/// [`Pipeline::finish`].
+pub struct PreparedArticle {
     meta: ArticleMeta,
     sentences: Vec<text::Sentence>,
     mentions: mentions::Mentions,
@@ -174,18 +178,17 @@ impl Pipeline {
     /// Analyse one article.
     pub fn analyze(&self, article: &Article, options: &Options) -> Result<Report> {
         let prepared = self.prepare(article, options)?;
-        let pairs = pair_refs(&prepared);
-        let (probabilities, stats) = self.scorer.score(&pairs)?;
+        let (probabilities, stats) = self.scorer.score(&prepared.pairs())?;
         Ok(self.finish(prepared, &probabilities, stats.millis, stats.unique_pairs, stats.batches))
     }
 
     /// Analyse many articles, scoring all their pairs in shared batches. Each article gets its
     /// own result: one bad article does not fail the others.
     pub fn analyze_batch(&self, items: &[(Article, Options)]) -> Result<Vec<Result<Report>>> {
-        let prepared: Vec<Result<Prepared>> = items.iter().map(|(a, o)| self.prepare(a, o)).collect();
+        let prepared: Vec<Result<PreparedArticle>> = items.iter().map(|(a, o)| self.prepare(a, o)).collect();
         let mut all_pairs: Vec<(&str, &str)> = Vec::new();
         for p in prepared.iter().flatten() {
-            all_pairs.extend(pair_refs(p));
+            all_pairs.extend(p.pairs());
         }
         let (probabilities, stats) = self.scorer.score(&all_pairs)?;
         let mut offset = 0;
@@ -203,7 +206,8 @@ impl Pipeline {
             .collect())
     }
 
-    fn prepare(&self, article: &Article, options: &Options) -> Result<Prepared> {
+    /// Every stage before the model: validate, split, find mentions, build claims.
+    pub fn prepare(&self, article: &Article, options: &Options) -> Result<PreparedArticle> {
         let started = Instant::now();
         let limits = &options.limits;
         if article.text.len() > limits.max_text_bytes {
@@ -241,11 +245,13 @@ impl Pipeline {
             })
             .collect();
         let meta = ArticleMeta { id: article.key(), title: article.title.clone(), date: article.date.clone() };
-        Ok(Prepared { meta, sentences, mentions: found, claims, counter_hypotheses, started })
+        Ok(PreparedArticle { meta, sentences, mentions: found, claims, counter_hypotheses, started })
     }
 
-    fn finish(&self, prepared: Prepared, probabilities: &[Probabilities], scoring_ms: f64, unique_pairs: usize, batches: usize) -> Report {
-        let Prepared { meta, sentences, mentions, claims, counter_hypotheses, started } = prepared;
+    /// Every stage after the model. `probabilities` are those of [`PreparedArticle::pairs`], in
+    /// order; the cost figures go into the report's timings.
+    pub fn finish(&self, prepared: PreparedArticle, probabilities: &[Probabilities], scoring_ms: f64, unique_pairs: usize, batches: usize) -> Report {
+        let PreparedArticle { meta, sentences, mentions, claims, counter_hypotheses, started } = prepared;
         let mut stances = Vec::new();
         let mut sentence_sentiment = Vec::new();
         let mut counters = probabilities[claims.len()..].iter();
@@ -285,16 +291,23 @@ impl Pipeline {
     }
 }
 
-/// The (premise, hypothesis) pairs of an article: every claim, then the binary model's
-/// "opposes" counter-questions in claim order.
-fn pair_refs(p: &Prepared) -> Vec<(&str, &str)> {
-    let mut pairs: Vec<(&str, &str)> = p.claims.iter().map(|c| (c.premise.as_str(), c.hypothesis.as_str())).collect();
-    for (claim, counter) in p.claims.iter().zip(&p.counter_hypotheses) {
-        if let Some(hypothesis) = counter {
-            pairs.push((claim.premise.as_str(), hypothesis.as_str()));
+impl PreparedArticle {
+    /// The (premise, hypothesis) pairs to score: every claim, then a binary model's "opposes"
+    /// counter-questions in claim order.
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        let mut pairs: Vec<(&str, &str)> = self.claims.iter().map(|c| (c.premise.as_str(), c.hypothesis.as_str())).collect();
+        for (claim, counter) in self.claims.iter().zip(&self.counter_hypotheses) {
+            if let Some(hypothesis) = counter {
+                pairs.push((claim.premise.as_str(), hypothesis.as_str()));
+            }
         }
+        pairs
     }
-    pairs
+
+    /// The article's id in the report.
+    pub fn id(&self) -> &str {
+        &self.meta.id
+    }
 }
 
 #[cfg(test)]

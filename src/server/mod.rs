@@ -1,0 +1,122 @@
+//! `standpoint serve`: an actix-web service over the pipeline.
+//!
+//! - [`routes`]: the handlers (`/v1/analyze`, `/v1/analyze/batch`, `/v1/packs`, `/v1/model`,
+//!   `/health`, `/ready`, `/metrics`, `/`);
+//! - [`queue`]: the bounded inference queue and its dedicated worker thread;
+//! - [`errors`]: the error enum and its HTTP statuses, in one place;
+//! - [`metrics`]: Prometheus metrics.
+
+pub mod errors;
+pub mod metrics;
+pub mod queue;
+pub mod routes;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{App, HttpServer, web};
+use tokio::sync::Semaphore;
+
+use crate::pipeline::Pipeline;
+use metrics::Metrics;
+use queue::InferenceQueue;
+use routes::AppState;
+
+/// How the service runs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// Requests in flight at once (and queued jobs); more get 429.
+    pub max_concurrent_requests: usize,
+    /// Largest request body, bytes; larger gets 413.
+    pub payload_limit: usize,
+    /// Longest a request may wait for the model; longer gets 503 and its work is dropped.
+    pub request_timeout: Duration,
+    /// Most articles per batch request.
+    pub max_batch_articles: usize,
+    /// Pairs the worker gathers from waiting requests into one model call.
+    pub max_pairs_per_call: usize,
+    /// HTTP worker threads.
+    pub workers: usize,
+}
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            max_concurrent_requests: 64,
+            payload_limit: 2 * 1024 * 1024,
+            request_timeout: Duration::from_secs(60),
+            max_batch_articles: 64,
+            max_pairs_per_call: 512,
+            workers: 2,
+        }
+    }
+}
+
+/// Build the shared state and start the inference worker.
+pub fn state(pipeline: Pipeline, config: &ServeConfig) -> Result<web::Data<AppState>, prometheus::Error> {
+    let metrics = Arc::new(Metrics::new()?);
+    let pipeline = Arc::new(pipeline);
+    let queue = InferenceQueue::start(pipeline.clone(), config.max_concurrent_requests, config.max_pairs_per_call, metrics.clone());
+    Ok(web::Data::new(AppState {
+        pipeline,
+        queue,
+        metrics,
+        permits: Arc::new(Semaphore::new(config.max_concurrent_requests.max(1))),
+        request_timeout: config.request_timeout,
+        payload_limit: config.payload_limit,
+        max_batch_articles: config.max_batch_articles,
+    }))
+}
+
+/// Register every route on an app (used by `run` and by the tests).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(routes::page))
+        .route("/health", web::get().to(routes::health))
+        .route("/ready", web::get().to(routes::ready))
+        .route("/metrics", web::get().to(routes::metrics))
+        .route("/v1/packs", web::get().to(routes::packs))
+        .route("/v1/model", web::get().to(routes::model))
+        .route("/v1/analyze", web::post().to(routes::analyze))
+        .route("/v1/analyze/batch", web::post().to(routes::analyze_batch))
+        .default_service(web::to(routes::not_found));
+}
+
+/// Count and time every request by route pattern and status.
+pub async fn record_metrics(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let metrics = req.app_data::<web::Data<AppState>>().map(|s| s.metrics.clone());
+    let response = next.call(req).await?;
+    if let Some(metrics) = metrics {
+        let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+        let status = response.status().as_u16().to_string();
+        metrics.requests.with_label_values(&[route.as_str(), status.as_str()]).inc();
+        metrics.latency.with_label_values(&[route.as_str()]).observe(started.elapsed().as_secs_f64());
+    }
+    Ok(response)
+}
+
+/// Serve until SIGINT/SIGTERM; then stop accepting and drain in-flight requests.
+pub async fn run(pipeline: Pipeline, config: ServeConfig) -> std::io::Result<()> {
+    let state = state(pipeline, &config).map_err(std::io::Error::other)?;
+    tracing::info!(host = %config.host, port = config.port, model = %state.pipeline.scorer().info().id, "serving");
+    HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .wrap(actix_web::middleware::from_fn(record_metrics))
+            .configure(configure)
+    })
+    .workers(config.workers.max(1))
+    .shutdown_timeout(config.request_timeout.as_secs().max(1))
+    .bind((config.host.as_str(), config.port))?
+    .run()
+    .await
+}
