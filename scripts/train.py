@@ -105,6 +105,7 @@ def latest_checkpoint(work: Path) -> Path | None:
 
 
 def save_checkpoint(work: Path, step: int, model, optimizer, scheduler, keep: int = 2) -> None:
+    """Weights (adapter or full model), optimiser, schedule and RNG state, written atomically."""
     path = work / f"step-{step:06d}"
     if path.exists():
         return
@@ -119,9 +120,29 @@ def save_checkpoint(work: Path, step: int, model, optimizer, scheduler, keep: in
         shutil.rmtree(old)
 
 
+def export_full(checkpoint: Path, base: Path, out: Path) -> None:
+    """Write a fully fine-tuned model as f16 safetensors + config + tokenizer."""
+    from safetensors.torch import save_file
+    out.mkdir(parents=True, exist_ok=True)
+    model = AutoModelForSequenceClassification.from_pretrained(checkpoint)
+    model.config.architectures = ["BertForSequenceClassification"]
+    model.config.save_pretrained(out)
+    shutil.copy(base / "tokenizer.json", out / "tokenizer.json")
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
+             if not k.endswith("position_ids")}
+    save_file(state, out / "model.safetensors", metadata={"format": "pt"})
+    for stale in ("adapter_config.json", "adapter_model.safetensors"):
+        (out / stale).unlink(missing_ok=True)
+    log(f"exported {checkpoint.name} (full, f16) to {out}")
+
+
 def export(adapter_dir: Path, base: Path, out: Path) -> None:
     """Write the servable model directory (PEFT adapter + classification config + tokenizer)."""
+    if not (adapter_dir / "adapter_config.json").exists():
+        export_full(adapter_dir, base, out)
+        return
     out.mkdir(parents=True, exist_ok=True)
+    (out / "model.safetensors").unlink(missing_ok=True)
     model = load_base(base)
     model.config.architectures = ["BertForSequenceClassification"]
     model.config.save_pretrained(out)
@@ -154,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--save-every", type=int, default=100)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--full", action="store_true",
+                        help="fine-tune every weight instead of a LoRA adapter")
     parser.add_argument("--export-only", action="store_true",
                         help="export the newest checkpoint without training")
     args = parser.parse_args(argv)
@@ -179,7 +202,15 @@ def main(argv: list[str] | None = None) -> int:
     lengths = [len(ids) for ids, _, _ in data]
     log(f"{len(data)} pairs, mean length {sum(lengths) / len(lengths):.1f} tokens, device {device}")
 
-    model = get_peft_model(load_base(args.base), lora_config(args.rank)).to(device)
+    def fresh_model():
+        return load_base(args.base) if args.full else get_peft_model(load_base(args.base), lora_config(args.rank))
+
+    def resumed_model(checkpoint):
+        if args.full:
+            return AutoModelForSequenceClassification.from_pretrained(checkpoint)
+        return PeftModel.from_pretrained(load_base(args.base), checkpoint, is_trainable=True)
+
+    model = fresh_model().to(device)
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     log(f"trainable parameters: {trainable}")
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
@@ -192,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     checkpoint = latest_checkpoint(args.work)
     if checkpoint is not None:
         state = torch.load(checkpoint / "trainer_state.pt", weights_only=False)
-        model = PeftModel.from_pretrained(load_base(args.base), checkpoint, is_trainable=True).to(device)
+        model = resumed_model(checkpoint).to(device)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                       lr=args.lr, weight_decay=0.01)
         optimizer.load_state_dict(state["optimizer"])

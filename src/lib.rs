@@ -25,3 +25,5 @@ pub use error::{Error, Result};
 pub use pipeline::{Article, Limits, Options, Pipeline};
 pub use report::Report;
 pub mod server;
+pub mod batch;
+pub mod store;

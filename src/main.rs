@@ -45,6 +45,23 @@ enum Command {
     ///   curl -s localhost:8080/v1/analyze -H 'Content-Type: text/plain' --data-binary @examples/trade-summit.txt
     #[command(verbatim_doc_comment)]
     Serve(ServeArgs),
+    /// Score whole archives into JSONL (and a SQLite store), exactly once, restartable.
+    ///
+    /// Examples:
+    ///   standpoint batch --input archive.jsonl.gz --output results.jsonl.gz --db archive.sqlite
+    ///   standpoint batch --input stories.csv --id-col story_id --text-col body --date-col published --output r.jsonl
+    ///   standpoint batch --input texts/ --output r.jsonl --shard 3/16      # one of 16 workers
+    ///   standpoint batch --input archive.jsonl --output r.jsonl --resume   # after a crash
+    #[command(verbatim_doc_comment)]
+    Batch(BatchArgs),
+    /// Stance tables over time from one or more stores (shards are merged).
+    ///
+    /// Example:
+    ///   standpoint tables --db archive.sqlite --by month --actor Russia --topic us-missile-shield-eastern-europe
+    #[command(verbatim_doc_comment)]
+    Tables(TablesArgs),
+    /// Export the actor-topic network (stance-weighted edges) for DNA, visone or Gephi.
+    Export(ExportArgs),
     /// Measure throughput (pairs/s at several batch sizes) and an article's end-to-end latency.
     Bench(BenchArgs),
 }
@@ -125,8 +142,95 @@ struct ServeArgs {
     /// HTTP worker threads (model work has its own thread).
     #[arg(long, env = "STANDPOINT_WORKERS", default_value_t = 2)]
     workers: usize,
+    /// Persist every analysed article to this SQLite store and serve GET /v1/tables from it.
+    #[arg(long, env = "STANDPOINT_DB")]
+    db: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
+}
+
+#[derive(Args)]
+struct BatchArgs {
+    /// Inputs: .jsonl[.gz] ({id?, title?, date?, text}), .csv[.gz], a directory of .txt files,
+    /// or - for JSONL on standard input.
+    #[arg(long = "input", required = true, num_args = 1..)]
+    inputs: Vec<String>,
+    /// Output JSONL, one report per line; .gz writes gzip.
+    #[arg(long)]
+    output: PathBuf,
+    /// Also store the tables in this SQLite database.
+    #[arg(long)]
+    db: Option<PathBuf>,
+    /// Topic pack (default world-affairs).
+    #[arg(long)]
+    pack: Option<String>,
+    /// Extra topic "label=alias,alias" (repeatable).
+    #[arg(long = "topic", value_name = "LABEL=ALIASES")]
+    topics: Vec<String>,
+    /// Extra actor "Name=alias,alias" (repeatable).
+    #[arg(long = "actor", value_name = "NAME=ALIASES")]
+    actors: Vec<String>,
+    /// Skip sentiment toward actors.
+    #[arg(long)]
+    no_sentiment: bool,
+    /// Continue a previous run into the same output (after a crash or a stop).
+    #[arg(long)]
+    resume: bool,
+    /// Only this shard of the archive: i/n, split by a hash of the article id.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Stop at the first bad record.
+    #[arg(long)]
+    fail_fast: bool,
+    /// CSV id column.
+    #[arg(long, default_value = "id")]
+    id_col: String,
+    /// CSV text column.
+    #[arg(long, default_value = "text")]
+    text_col: String,
+    /// CSV date column.
+    #[arg(long, default_value = "date")]
+    date_col: String,
+    /// Articles scored together per chunk.
+    #[arg(long, default_value_t = 32)]
+    chunk: usize,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
+#[derive(Args)]
+struct TablesArgs {
+    /// Store(s) to read; several shard databases are merged.
+    #[arg(long = "db", required = true, num_args = 1..)]
+    dbs: Vec<PathBuf>,
+    /// Window: day, week or month.
+    #[arg(long, default_value = "month")]
+    by: String,
+    /// Only this actor (by name).
+    #[arg(long)]
+    actor: Option<String>,
+    /// Only this topic id.
+    #[arg(long)]
+    topic: Option<String>,
+    /// From this date (ISO).
+    #[arg(long)]
+    from: Option<String>,
+    /// To this date (ISO), inclusive.
+    #[arg(long)]
+    to: Option<String>,
+    /// csv, md or json.
+    #[arg(long, default_value = "csv")]
+    format: String,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Store(s) to read; several shard databases are merged.
+    #[arg(long = "db", required = true, num_args = 1..)]
+    dbs: Vec<PathBuf>,
+    /// graphml or csv.
+    #[arg(long, default_value = "graphml")]
+    format: String,
 }
 
 #[derive(Args)]
@@ -178,6 +282,9 @@ fn main() -> ExitCode {
         Command::Analyze(args) => analyze(args),
         Command::Packs => packs(),
         Command::Serve(args) => serve(args),
+        Command::Batch(args) => batch(args),
+        Command::Tables(args) => tables(args),
+        Command::Export(args) => export(args),
         Command::Bench(args) => bench(args),
     };
     match result {
@@ -292,11 +399,62 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         max_batch_articles: args.max_batch_articles.max(1),
         workers: args.workers.max(1),
+        db: args.db,
         ..standpoint::server::ServeConfig::default()
     };
     actix_web::rt::System::new()
         .block_on(standpoint::server::run(pipeline, config))
         .map_err(|e| Error::io("server", e))
+}
+
+fn batch(args: BatchArgs) -> Result<(), Error> {
+    let mut options = Options { pack: args.pack.clone(), sentiment: !args.no_sentiment, ..Options::default() };
+    for spec in &args.topics {
+        options.topics.push(Topic::parse_spec(spec)?);
+    }
+    for spec in &args.actors {
+        options.actors.push(Actor::parse_spec(spec)?);
+    }
+    options.resolve_topics()?; // a bad pack fails before the model loads
+    let shard = args.shard.as_deref().map(standpoint::batch::parse_shard).transpose()?;
+    let pipeline = load_pipeline(&args.model)?;
+    let config = standpoint::batch::BatchConfig {
+        inputs: args.inputs,
+        output: args.output,
+        db: args.db,
+        options,
+        resume: args.resume,
+        shard,
+        fail_fast: args.fail_fast,
+        chunk_articles: args.chunk.max(1),
+        columns: standpoint::batch::CsvColumns { id: Some(args.id_col), text: args.text_col, date: Some(args.date_col), title: Some("title".into()) },
+        progress: true,
+    };
+    let summary = standpoint::batch::run(&pipeline, &config)?;
+    eprintln!("{}", summary.describe());
+    println!("{}", serde_json::to_string(&summary).unwrap_or_default());
+    Ok(())
+}
+
+fn open_stores(paths: &[PathBuf]) -> Result<Vec<standpoint::store::Store>, Error> {
+    paths.iter().map(|p| standpoint::store::Store::open_existing(p)).collect()
+}
+
+fn tables(args: TablesArgs) -> Result<(), Error> {
+    let query = standpoint::store::tables::TableQuery { by: args.by.parse()?, actor: args.actor, topic: args.topic, from: args.from, to: args.to };
+    let rows = standpoint::store::tables::query(&open_stores(&args.dbs)?, &query)?;
+    print!("{}", standpoint::store::tables::render(&rows, &args.format)?);
+    Ok(())
+}
+
+fn export(args: ExportArgs) -> Result<(), Error> {
+    let edges = standpoint::store::export::edges(&open_stores(&args.dbs)?)?;
+    match args.format.as_str() {
+        "graphml" => print!("{}", standpoint::store::export::graphml(&edges)),
+        "csv" => print!("{}", standpoint::store::export::csv(&edges)?),
+        other => return Err(Error::InvalidInput(format!("unknown export format {other:?}; use graphml or csv"))),
+    }
+    Ok(())
 }
 
 fn packs() -> Result<(), Error> {

@@ -208,3 +208,28 @@ async fn service_report_equals_the_cli_report() {
     assert_eq!(from_service["table"], from_cli["table"]);
     assert_eq!(from_service, from_cli);
 }
+
+#[actix_web::test]
+async fn serve_with_db_persists_and_answers_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ServeConfig { db: Some(dir.path().join("served.sqlite")), ..ServeConfig::default() };
+    let data = tiny_state(&config);
+    let app = app!(data);
+    wait_ready(&data).await;
+    for (id, date) in [("s1", "2007-07-03"), ("s2", "2007-08-09"), ("s1", "2007-07-03")] {
+        let body = serde_json::json!({"id": id, "date": date, "text": "President Louis Marchand said France opposes tariffs.", "topics": ["tariffs"]});
+        let response = test::call_service(&app, test::TestRequest::post().uri("/v1/analyze").set_json(body).to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let rows: Vec<serde_json::Value> =
+        test::call_and_read_body_json(&app, test::TestRequest::get().uri("/v1/tables?actor=Louis%20Marchand&topic=tariffs&by=month").to_request()).await;
+    let windows: Vec<(&str, u64)> = rows.iter().map(|r| (r["window"].as_str().unwrap(), r["articles"].as_u64().unwrap())).collect();
+    assert_eq!(windows, vec![("2007-07", 1), ("2007-08", 1)], "s1 twice is stored once");
+    let bad = test::call_service(&app, test::TestRequest::get().uri("/v1/tables?by=year").to_request()).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let without = tiny_state(&ServeConfig::default());
+    let app = app!(without);
+    let response = test::call_service(&app, test::TestRequest::get().uri("/v1/tables").to_request()).await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+}

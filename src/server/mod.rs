@@ -44,6 +44,8 @@ pub struct ServeConfig {
     pub max_pairs_per_call: usize,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Persist every analysed article to this SQLite store (and serve `/v1/tables` from it).
+    pub db: Option<std::path::PathBuf>,
 }
 
 impl Default for ServeConfig {
@@ -57,13 +59,15 @@ impl Default for ServeConfig {
             max_batch_articles: 64,
             max_pairs_per_call: 512,
             workers: 2,
+            db: None,
         }
     }
 }
 
 /// Build the shared state and start the inference worker.
-pub fn state(pipeline: Pipeline, config: &ServeConfig) -> Result<web::Data<AppState>, prometheus::Error> {
-    let metrics = Arc::new(Metrics::new()?);
+pub fn state(pipeline: Pipeline, config: &ServeConfig) -> Result<web::Data<AppState>, crate::Error> {
+    let store = config.db.as_deref().map(crate::store::Store::open).transpose()?.map(std::sync::Mutex::new);
+    let metrics = Arc::new(Metrics::new().map_err(|e| crate::Error::InvalidInput(format!("metrics: {e}")))?);
     let pipeline = Arc::new(pipeline);
     let queue = InferenceQueue::start(pipeline.clone(), config.max_concurrent_requests, config.max_pairs_per_call, metrics.clone());
     Ok(web::Data::new(AppState {
@@ -74,6 +78,7 @@ pub fn state(pipeline: Pipeline, config: &ServeConfig) -> Result<web::Data<AppSt
         request_timeout: config.request_timeout,
         payload_limit: config.payload_limit,
         max_batch_articles: config.max_batch_articles,
+        store,
     }))
 }
 
@@ -87,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/v1/model", web::get().to(routes::model))
         .route("/v1/analyze", web::post().to(routes::analyze))
         .route("/v1/analyze/batch", web::post().to(routes::analyze_batch))
+        .route("/v1/tables", web::get().to(routes::tables))
         .default_service(web::to(routes::not_found));
 }
 

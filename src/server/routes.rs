@@ -33,6 +33,8 @@ pub struct AppState {
     pub payload_limit: usize,
     /// Most articles in one batch request.
     pub max_batch_articles: usize,
+    /// The archive store, when serving with `--db`.
+    pub store: Option<std::sync::Mutex<crate::store::Store>>,
 }
 
 /// `POST /v1/analyze` body (JSON). A `text/plain` body is the text alone.
@@ -223,7 +225,7 @@ async fn run(state: &AppState, items: Vec<(Article, Options)>) -> Result<Vec<Res
     };
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     let pipeline = state.pipeline.clone();
-    web::block(move || {
+    let reports = web::block(move || {
         let mut offset = 0;
         prepared
             .into_iter()
@@ -237,7 +239,54 @@ async fn run(state: &AppState, items: Vec<(Article, Options)>) -> Result<Vec<Res
             .collect::<Vec<Result<Report, ApiError>>>()
     })
     .await
-    .map_err(|e| ApiError::Unavailable(format!("worker pool: {e}")))
+    .map_err(|e| ApiError::Unavailable(format!("worker pool: {e}")))?;
+    persist(state, &reports)?;
+    Ok(reports)
+}
+
+/// Store the good reports when serving with `--db` (existing ids are left alone).
+fn persist(state: &AppState, reports: &[Result<Report, ApiError>]) -> Result<(), ApiError> {
+    let Some(store) = &state.store else { return Ok(()) };
+    let good: Vec<&Report> = reports.iter().flatten().collect();
+    if good.is_empty() {
+        return Ok(());
+    }
+    let mut store = store.lock().map_err(|_| ApiError::Unavailable("the store lock is poisoned".into()))?;
+    store.insert(&good, "service").map_err(|e| ApiError::Unavailable(format!("store: {e}")))?;
+    Ok(())
+}
+
+/// `GET /v1/tables` query string.
+#[derive(Debug, Deserialize)]
+pub struct TablesParams {
+    /// Actor name.
+    pub actor: Option<String>,
+    /// Topic id.
+    pub topic: Option<String>,
+    /// From date (ISO).
+    pub from: Option<String>,
+    /// To date (ISO).
+    pub to: Option<String>,
+    /// day, week or month (default month).
+    pub by: Option<String>,
+}
+
+/// `GET /v1/tables?actor=&topic=&from=&to=&by=day|week|month`: stance over time from the store.
+pub async fn tables(state: web::Data<AppState>, params: web::Query<TablesParams>) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let by = params.by.as_deref().unwrap_or("month").parse()?;
+    let query = crate::store::tables::TableQuery { by, actor: params.actor, topic: params.topic, from: params.from, to: params.to };
+    let state = state.clone();
+    let rows = web::block(move || {
+        let Some(store) = &state.store else {
+            return Err(ApiError::Unavailable("the service runs without a store; start it with --db".into()));
+        };
+        let store = store.lock().map_err(|_| ApiError::Unavailable("the store lock is poisoned".into()))?;
+        Ok(crate::store::tables::query(std::slice::from_ref(&*store), &query)?)
+    })
+    .await
+    .map_err(|e| ApiError::Unavailable(format!("worker pool: {e}")))??;
+    Ok(HttpResponse::Ok().json(rows))
 }
 
 /// `POST /v1/analyze`: one article (JSON or text/plain) -> its report.
