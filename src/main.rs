@@ -89,12 +89,9 @@ struct ModelArgs {
     max_batch_tokens: usize,
 }
 
+/// What to look for: shared by `analyze` and `batch`.
 #[derive(Args)]
-struct AnalyzeArgs {
-    /// The article: a .txt file, a .json file ({text, id?, title?, date?, topics?, actors?}),
-    /// or - for standard input (the default).
-    #[arg(default_value = "-")]
-    input: String,
+struct FindArgs {
     /// Topic pack: a built-in name (see `standpoint packs`) or a path to a pack .toml. Without
     /// --pack and --topic the world-affairs pack is used.
     #[arg(long)]
@@ -112,6 +109,31 @@ struct AnalyzeArgs {
     /// Skip sentiment toward actors (fewer model calls).
     #[arg(long)]
     no_sentiment: bool,
+}
+
+impl FindArgs {
+    /// Options from the flags, on top of topics and actors already given (e.g. by a .json input).
+    fn options(&self, topics: Vec<Topic>, actors: Vec<Actor>) -> Result<Options, Error> {
+        let mut options = Options { pack: self.pack.clone(), topics, actors, discover_actors: !self.no_discover, sentiment: !self.no_sentiment, ..Options::default() };
+        for spec in &self.topics {
+            options.topics.push(Topic::parse_spec(spec)?);
+        }
+        for spec in &self.actors {
+            options.actors.push(Actor::parse_spec(spec)?);
+        }
+        options.resolve_topics()?; // a bad pack or topic fails before the model loads
+        Ok(options)
+    }
+}
+
+#[derive(Args)]
+struct AnalyzeArgs {
+    /// The article: a .txt file, a .json file ({text, id?, title?, date?, topics?, actors?}),
+    /// or - for standard input (the default).
+    #[arg(default_value = "-")]
+    input: String,
+    #[command(flatten)]
+    find: FindArgs,
     /// Output: json (full report), md (table) or csv (table).
     #[arg(long, default_value = "json")]
     format: String,
@@ -161,18 +183,8 @@ struct BatchArgs {
     /// Also store the tables in this SQLite database.
     #[arg(long)]
     db: Option<PathBuf>,
-    /// Topic pack (default world-affairs).
-    #[arg(long)]
-    pack: Option<String>,
-    /// Extra topic "label=alias,alias" (repeatable).
-    #[arg(long = "topic", value_name = "LABEL=ALIASES")]
-    topics: Vec<String>,
-    /// Extra actor "Name=alias,alias" (repeatable).
-    #[arg(long = "actor", value_name = "NAME=ALIASES")]
-    actors: Vec<String>,
-    /// Skip sentiment toward actors.
-    #[arg(long)]
-    no_sentiment: bool,
+    #[command(flatten)]
+    find: FindArgs,
     /// Continue a previous run into the same output (after a crash or a stop).
     #[arg(long)]
     resume: bool,
@@ -350,36 +362,13 @@ fn read_input(input: &str) -> Result<String, Error> {
 fn analyze(args: AnalyzeArgs) -> Result<(), Error> {
     let format: Format = args.format.parse()?;
     let raw = read_input(&args.input)?;
-    let mut options = Options { pack: args.pack.clone(), discover_actors: !args.no_discover, sentiment: !args.no_sentiment, ..Options::default() };
-    let article = if args.input.ends_with(".json") {
+    let (article, options) = if args.input.ends_with(".json") {
         let file: ArticleFile = serde_json::from_str(&raw).map_err(|e| Error::InvalidInput(format!("{}: {e}", args.input)))?;
-        options.topics = file.topics;
-        options.actors = file
-            .actors
-            .into_iter()
-            .map(|a| {
-                let kind = match a.kind.as_deref() {
-                    Some("person") => ActorKind::Person,
-                    Some("country") => ActorKind::Country,
-                    Some("organisation" | "organization") => ActorKind::Organisation,
-                    _ => ActorKind::Other,
-                };
-                Actor::caller(&a.name, a.aliases, kind)
-            })
-            .collect();
-        file.article
+        let actors = file.actors.into_iter().map(|a| Actor::caller(&a.name, a.aliases, ActorKind::from_word(a.kind.as_deref()))).collect();
+        (file.article, args.find.options(file.topics, actors)?)
     } else {
-        Article::from_text(raw)
+        (Article::from_text(raw), args.find.options(Vec::new(), Vec::new())?)
     };
-    for spec in &args.topics {
-        options.topics.push(Topic::parse_spec(spec)?);
-    }
-    for spec in &args.actors {
-        options.actors.push(Actor::parse_spec(spec)?);
-    }
-    if let Some(pack) = &options.pack {
-        TopicPack::find(pack)?; // fail on a bad pack before loading the model
-    }
     let pipeline = load_pipeline(&args.model)?;
     let report = pipeline.analyze(&article, &options)?;
     println!("{}", render(&report, format)?);
@@ -408,14 +397,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
 }
 
 fn batch(args: BatchArgs) -> Result<(), Error> {
-    let mut options = Options { pack: args.pack.clone(), sentiment: !args.no_sentiment, ..Options::default() };
-    for spec in &args.topics {
-        options.topics.push(Topic::parse_spec(spec)?);
-    }
-    for spec in &args.actors {
-        options.actors.push(Actor::parse_spec(spec)?);
-    }
-    options.resolve_topics()?; // a bad pack fails before the model loads
+    let options = args.find.options(Vec::new(), Vec::new())?;
     let shard = args.shard.as_deref().map(standpoint::batch::parse_shard).transpose()?;
     let pipeline = load_pipeline(&args.model)?;
     let config = standpoint::batch::BatchConfig {

@@ -30,6 +30,19 @@ pub enum ActorKind {
     Other,
 }
 
+impl ActorKind {
+    /// From a caller's word: person, country, organisation (or organization); anything else
+    /// is `Other`.
+    pub fn from_word(word: Option<&str>) -> ActorKind {
+        match word {
+            Some("person") => ActorKind::Person,
+            Some("country") => ActorKind::Country,
+            Some("organisation" | "organization") => ActorKind::Organisation,
+            _ => ActorKind::Other,
+        }
+    }
+}
+
 /// Where an actor came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

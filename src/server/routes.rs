@@ -141,13 +141,7 @@ impl AnalyzeRequest {
                     if name.trim().is_empty() {
                         return Err(crate::Error::InvalidInput("an actor has an empty name".into()).into());
                     }
-                    let kind = match kind.as_deref() {
-                        Some("person") => ActorKind::Person,
-                        Some("country") => ActorKind::Country,
-                        Some("organisation" | "organization") => ActorKind::Organisation,
-                        _ => ActorKind::Other,
-                    };
-                    Actor::caller(&name, aliases, kind)
+                    Actor::caller(&name, aliases, ActorKind::from_word(kind.as_deref()))
                 }
             });
         }
