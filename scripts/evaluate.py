@@ -35,7 +35,8 @@ def load(model_dir: Path, base: Path):
             base, num_labels=len(id2label), id2label=id2label, label2id=config["label2id"])
         model = PeftModel.from_pretrained(model, model_dir)
     else:
-        model = AutoModelForSequenceClassification.from_pretrained(model_dir)
+        # Weights are stored as f16 to keep the repository small; compute in f32 like the Rust side.
+        model = AutoModelForSequenceClassification.from_pretrained(model_dir, dtype=torch.float32)
     tokenizer = BertTokenizerFast(tokenizer_file=str(model_dir / "tokenizer.json"))
     return model.eval(), tokenizer, id2label
 

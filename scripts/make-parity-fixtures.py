@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 
 import torch
-from peft import LoraConfig, PeftModel, get_peft_model
+from peft import LoraConfig, get_peft_model
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-from transformers import AutoModelForSequenceClassification, BertConfig, BertForSequenceClassification, BertTokenizerFast
+from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests/fixtures"
@@ -113,14 +113,9 @@ def tiny(seed: int = 7) -> None:
 
 
 def real() -> None:
-    model_dir = ROOT / "models/standpoint-nli-minilm"
-    base = ROOT / "models/base/all-MiniLM-L6-v2"
-    config = json.loads((model_dir / "config.json").read_text())
-    model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(config["id2label"]), id2label={int(k): v for k, v in config["id2label"].items()},
-        label2id=config["label2id"])
-    model = PeftModel.from_pretrained(model, model_dir).eval()
-    tokenizer = BertTokenizerFast(tokenizer_file=str(model_dir / "tokenizer.json"))
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from evaluate import load  # the same loading path users take (full weights or PEFT adapter)
+    model, tokenizer, _ = load(ROOT / "models/standpoint-nli-minilm", ROOT / "models/base/all-MiniLM-L6-v2")
     path = FIXTURES / "real-model-logits.json"
     path.write_text(json.dumps(expected(model, tokenizer, REAL_PAIRS), indent=1) + "\n")
     print(f"wrote {path}")

@@ -21,11 +21,12 @@ pub fn shared() -> Option<PathBuf> {
     path.join("articles").is_dir().then_some(path)
 }
 
-/// The trained default model, when its base weights have been fetched.
+/// The trained default model: full weights, or an adapter whose base weights have been fetched.
 pub fn default_model() -> Option<PathBuf> {
     let model = root().join("models/standpoint-nli-minilm");
-    let ready = model.join("adapter_model.safetensors").is_file() && root().join("models/base/all-MiniLM-L6-v2/model.safetensors").is_file();
-    ready.then_some(model)
+    let full = model.join("model.safetensors").is_file();
+    let adapter = model.join("adapter_model.safetensors").is_file() && root().join("models/base/all-MiniLM-L6-v2/model.safetensors").is_file();
+    (full || adapter).then_some(model)
 }
 
 /// Skip a test that needs the real model or ../shared, except in CI, where it must run.
