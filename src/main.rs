@@ -109,12 +109,16 @@ struct FindArgs {
     /// Skip sentiment toward actors (fewer model calls).
     #[arg(long)]
     no_sentiment: bool,
+    /// Ask only "X supports T" per stance instead of also "X opposes T" (half the stance
+    /// pairs, less accurate).
+    #[arg(long)]
+    one_phrasing: bool,
 }
 
 impl FindArgs {
     /// Options from the flags, on top of topics and actors already given (e.g. by a .json input).
     fn options(&self, topics: Vec<Topic>, actors: Vec<Actor>) -> Result<Options, Error> {
-        let mut options = Options { pack: self.pack.clone(), topics, actors, discover_actors: !self.no_discover, sentiment: !self.no_sentiment, ..Options::default() };
+        let mut options = Options { pack: self.pack.clone(), topics, actors, discover_actors: !self.no_discover, sentiment: !self.no_sentiment, both_phrasings: !self.one_phrasing, ..Options::default() };
         for spec in &self.topics {
             options.topics.push(Topic::parse_spec(spec)?);
         }

@@ -89,6 +89,10 @@ pub struct Options {
     /// Also score sentiment toward each actor.
     #[serde(default = "yes")]
     pub sentiment: bool,
+    /// Ask both "supports" and "opposes" for every stance and average the answers (twice the
+    /// stance pairs; more accurate, see the model card). Binary models always ask both.
+    #[serde(default = "yes")]
+    pub both_phrasings: bool,
     /// Size bounds.
     #[serde(default)]
     pub limits: Limits,
@@ -100,7 +104,7 @@ fn yes() -> bool {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { pack: None, topics: Vec::new(), actors: Vec::new(), discover_actors: true, sentiment: true, limits: Limits::default() }
+        Options { pack: None, topics: Vec::new(), actors: Vec::new(), discover_actors: true, sentiment: true, both_phrasings: true, limits: Limits::default() }
     }
 }
 
@@ -232,10 +236,11 @@ impl Pipeline {
         }
         let found = mentions::find(&article.text, &sentences, &options.actors, &topics, options.discover_actors);
         let claims = claims::build(&sentences, &found, &self.templates, options.sentiment);
-        // A binary entailment model needs the "opposes" question asked separately.
+        // "opposes" is asked too when wanted, and always of a binary entailment model.
+        let ask_opposes = options.both_phrasings || self.scorer.labels().is_binary();
         let counter_hypotheses = claims
             .iter()
-            .map(|c| match (&c.question, self.scorer.labels().is_binary()) {
+            .map(|c| match (&c.question, ask_opposes) {
                 (Question::Stance { topic, .. }, true) => {
                     let actor = found.actor(&c.actor).map_or(c.actor.as_str(), |a| a.phrase.as_str());
                     let label = found.topics.iter().find(|t| t.id == *topic).map_or(topic.as_str(), |t| t.label.as_str());
@@ -258,7 +263,10 @@ impl Pipeline {
         for ((claim, probs), counter) in claims.iter().zip(probabilities).zip(&counter_hypotheses) {
             let counter = counter.as_ref().and_then(|_| counters.next().copied());
             match &claim.question {
-                Question::Stance { topic, link } => stances.push(SentenceStance::new(claim.sentence, &claim.actor, topic, *link, *probs, counter)),
+                Question::Stance { topic, link } => {
+                    let binary = self.scorer.labels().is_binary();
+                    stances.push(SentenceStance::new(claim.sentence, &claim.actor, topic, *link, *probs, counter, binary));
+                }
                 Question::Sentiment => sentence_sentiment.push(SentenceSentiment {
                     sentence: claim.sentence,
                     actor: claim.actor.clone(),

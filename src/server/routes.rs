@@ -112,6 +112,9 @@ pub struct RequestOptions {
     /// Score sentiment toward actors (default true).
     #[serde(default)]
     pub sentiment: Option<bool>,
+    /// Ask "supports" and "opposes" both (default true).
+    #[serde(default)]
+    pub both_phrasings: Option<bool>,
 }
 
 impl AnalyzeRequest {
@@ -119,6 +122,7 @@ impl AnalyzeRequest {
         let mut options = Options { pack: self.pack, ..Options::default() };
         options.discover_actors = self.options.discover_actors.unwrap_or(true);
         options.sentiment = self.options.sentiment.unwrap_or(true);
+        options.both_phrasings = self.options.both_phrasings.unwrap_or(true);
         for topic in self.topics {
             options.topics.push(match topic {
                 TopicInput::Spec(spec) => Topic::parse_spec(&spec)?,

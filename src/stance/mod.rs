@@ -55,12 +55,19 @@ pub struct SentenceStance {
 }
 
 impl SentenceStance {
-    /// From a 3-way model's probabilities for "{actor} supports {topic}", or, for a binary
-    /// model, from P(entailed) of "supports" and of "opposes" (`counter`).
-    pub fn new(sentence: usize, actor: &str, topic: &str, link: TopicLink, supports: Probabilities, counter: Option<Probabilities>) -> Self {
-        let (favor, against, neutral) = match counter {
-            None => (supports.entailment, supports.contradiction, supports.neutral),
-            Some(opposes) => {
+    /// From the model's probabilities for "{actor} supports {topic}" and, when asked, for
+    /// "{actor} opposes {topic}" (`opposes`). A 3-way model's two answers are averaged (favor =
+    /// mean of P(entailed | supports) and P(contradicted | opposes)), which cancels much of the
+    /// model's bias toward one phrasing; a binary model (`binary`) only says P(entailed).
+    pub fn new(sentence: usize, actor: &str, topic: &str, link: TopicLink, supports: Probabilities, opposes: Option<Probabilities>, binary: bool) -> Self {
+        let (favor, against, neutral) = match (opposes, binary) {
+            (None, _) => (supports.entailment, supports.contradiction, supports.neutral),
+            (Some(opposes), false) => (
+                (supports.entailment + opposes.contradiction) / 2.0,
+                (supports.contradiction + opposes.entailment) / 2.0,
+                (supports.neutral + opposes.neutral) / 2.0,
+            ),
+            (Some(opposes), true) => {
                 let favor = supports.entailment * (1.0 - opposes.entailment);
                 let against = opposes.entailment * (1.0 - supports.entailment);
                 (favor, against, (1.0 - favor - against).max(0.0))
@@ -100,15 +107,23 @@ mod tests {
 
     #[test]
     fn three_way_maps_entailment_to_favor_and_contradiction_to_against() {
-        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.1, 0.2, 0.7), None);
+        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.1, 0.2, 0.7), None, false);
         assert_eq!((s.favor, s.against, s.neutral, s.label), (0.1, 0.7, 0.2, StanceLabel::Against));
-        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.2, 0.5, 0.3), None);
+        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.2, 0.5, 0.3), None, false);
         assert_eq!(s.label, StanceLabel::Neutral);
     }
 
     #[test]
+    fn both_phrasings_of_a_three_way_model_are_averaged() {
+        // "supports" says entailed 0.6; "opposes" says contradicted 0.8.
+        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.6, 0.3, 0.1), Some(p(0.1, 0.1, 0.8)), false);
+        assert!((s.favor - 0.7).abs() < 1e-6 && (s.against - 0.1).abs() < 1e-6 && (s.neutral - 0.2).abs() < 1e-6);
+        assert_eq!(s.label, StanceLabel::Favor);
+    }
+
+    #[test]
     fn binary_models_use_supports_and_opposes() {
-        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.9, 0.1, 0.0), Some(p(0.1, 0.9, 0.0)));
+        let s = SentenceStance::new(0, "a", "t", TopicLink::Alias, p(0.9, 0.1, 0.0), Some(p(0.1, 0.9, 0.0)), true);
         assert_eq!(s.label, StanceLabel::Favor);
         assert!((s.favor + s.against + s.neutral - 1.0).abs() < 1e-6);
     }

@@ -155,7 +155,7 @@ mod tests {
     use crate::model::Probabilities;
 
     fn stance(sentence: usize, e: f32, n: f32, c: f32, link: TopicLink) -> SentenceStance {
-        SentenceStance::new(sentence, "putin", "shield", link, Probabilities { entailment: e, neutral: n, contradiction: c }, None)
+        SentenceStance::new(sentence, "putin", "shield", link, Probabilities { entailment: e, neutral: n, contradiction: c }, None, false)
     }
 
     fn sentences(n: usize) -> Vec<Sentence> {
