@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STANDPOINT := target/release/standpoint
 
-.PHONY: example build test test-rust test-python base-model venv data train evaluate fixtures bench clean
+.PHONY: example build test test-rust test-python acceptance base-model venv data train evaluate fixtures bench clean
 
 ## The main job: fetch the base weights, build, and print the stance table of the example article.
 example: base-model build
@@ -23,6 +23,10 @@ test-rust:
 
 test-python:
 	$(PYTHON) -m pytest -q scripts/tests
+
+## The pipeline issue's acceptance bar on the seed article (needs ../shared and the default model).
+acceptance: build
+	$(CARGO) test --release --test seed_e2e -- --include-ignored --nocapture
 
 base-model:
 	scripts/fetch-base-model

@@ -233,3 +233,33 @@ async fn serve_with_db_persists_and_answers_tables() {
     let response = test::call_service(&app, test::TestRequest::get().uri("/v1/tables").to_request()).await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[actix_web::test]
+async fn openapi_document_covers_every_route_and_resolves_its_refs() {
+    let data = tiny_state(&ServeConfig::default());
+    let app = app!(data);
+    let doc: serde_json::Value = test::call_and_read_body_json(&app, test::TestRequest::get().uri("/openapi.json").to_request()).await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/v1/analyze", "/v1/analyze/batch", "/v1/packs", "/v1/model", "/v1/tables", "/health", "/ready", "/metrics"] {
+        assert!(doc["paths"][path].is_object(), "{path} undocumented");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for name in ["TableRow", "SentenceStance", "Mentions", "ErrorBody"] {
+        assert!(schemas.contains_key(name), "{name} missing from {:?}", schemas.keys().collect::<Vec<_>>());
+    }
+    let report = &doc["paths"]["/v1/analyze"]["post"]["responses"]["200"]["content"]["application/json"]["schema"];
+    let report_name = report["$ref"].as_str().unwrap().rsplit('/').next().unwrap();
+    for field in ["schema_version", "model", "article", "sentences", "mentions", "stances", "table", "timings"] {
+        assert!(schemas[report_name]["properties"][field].is_object(), "report field {field} undocumented");
+    }
+    // Every $ref points at a component that exists.
+    let text = doc.to_string();
+    for piece in text.split("\"$ref\":\"").skip(1) {
+        let target = piece.split('"').next().unwrap();
+        let mut node = &doc;
+        for part in target.trim_start_matches("#/").split('/') {
+            node = &node[part];
+        }
+        assert!(!node.is_null(), "dangling $ref {target}");
+    }
+}

@@ -57,7 +57,7 @@ pub struct BatchConfig {
 }
 
 /// What a run did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     /// Records read (in this shard or not).
     pub read: usize,

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::text::Sentence;
 
 /// What kind of stance-holder an actor is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     /// A named person.
@@ -44,7 +44,7 @@ impl ActorKind {
 }
 
 /// Where an actor came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorSource {
     /// Given by the caller.
@@ -56,7 +56,7 @@ pub enum ActorSource {
 }
 
 /// A stance-holder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Actor {
     /// Stable id, e.g. `vladimir-putin`.
     pub id: String,

@@ -19,7 +19,7 @@ use matching::{find_phrase, longest_non_overlapping, overlaps};
 use crate::text::Sentence;
 
 /// How a sentence came to mention an actor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActorLink {
     /// A name or alias of the actor appears.
@@ -31,7 +31,7 @@ pub enum ActorLink {
 }
 
 /// An actor found in a sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActorMention {
     /// The actor's id.
     pub actor: String,
@@ -46,7 +46,7 @@ pub struct ActorMention {
 }
 
 /// Everything the mentions stage found in an article.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mentions {
     /// Actors mentioned at least once.
     pub actors: Vec<Actor>,

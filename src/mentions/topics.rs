@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::text::Sentence;
 
 /// An issue actors can be for or against.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Topic {
     /// Stable id, e.g. `iran-sanctions`.
     pub id: String,
@@ -21,7 +21,7 @@ pub struct Topic {
 }
 
 /// A named set of topics, loaded from TOML.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, schemars::JsonSchema)]
 pub struct TopicPack {
     /// The pack's name (`--pack NAME`).
     pub name: String,
@@ -90,7 +90,7 @@ impl Topic {
 }
 
 /// How a sentence came to be linked to a topic.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TopicLink {
     /// One of the topic's aliases appears in the sentence.
@@ -100,7 +100,7 @@ pub enum TopicLink {
 }
 
 /// A topic found in a sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TopicMention {
     /// The topic's id.
     pub topic: String,

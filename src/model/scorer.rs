@@ -79,7 +79,7 @@ impl Labels {
 }
 
 /// One pair's probabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Probabilities {
     /// P(the premise entails the hypothesis).
     pub entailment: f32,
@@ -90,7 +90,7 @@ pub struct Probabilities {
 }
 
 /// What the service and reports say about the loaded model.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ModelInfo {
     /// Directory or hub id.
     pub id: String,

@@ -14,7 +14,7 @@ use crate::text::Sentence;
 pub const SCHEMA_VERSION: &str = "1.0";
 
 /// The article as identified in a report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArticleMeta {
     /// The caller's id, or `sha256:` + the first 16 hex digits of the text's hash.
     pub id: String,
@@ -25,7 +25,7 @@ pub struct ArticleMeta {
 }
 
 /// Where time went, and how much work the model did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Timings {
     /// Whole analysis, milliseconds.
     pub total_ms: f64,
@@ -40,7 +40,7 @@ pub struct Timings {
 }
 
 /// A stance report for one article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: String,

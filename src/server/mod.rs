@@ -8,6 +8,7 @@
 
 pub mod errors;
 pub mod metrics;
+pub mod openapi;
 pub mod queue;
 pub mod routes;
 
@@ -88,6 +89,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(routes::health))
         .route("/ready", web::get().to(routes::ready))
         .route("/metrics", web::get().to(routes::metrics))
+        .route("/openapi.json", web::get().to(routes::openapi))
         .route("/v1/packs", web::get().to(routes::packs))
         .route("/v1/model", web::get().to(routes::model))
         .route("/v1/analyze", web::post().to(routes::analyze))

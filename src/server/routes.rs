@@ -38,7 +38,7 @@ pub struct AppState {
 }
 
 /// `POST /v1/analyze` body (JSON). A `text/plain` body is the text alone.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AnalyzeRequest {
     /// The article text.
     pub text: String,
@@ -66,7 +66,7 @@ pub struct AnalyzeRequest {
 }
 
 /// A topic as a spec string or an object.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum TopicInput {
     /// `"label=alias,alias"`.
@@ -85,7 +85,7 @@ pub enum TopicInput {
 }
 
 /// An actor as a spec string or an object.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum ActorInput {
     /// `"Name=alias,alias"`.
@@ -104,7 +104,7 @@ pub enum ActorInput {
 }
 
 /// Per-request switches.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, schemars::JsonSchema)]
 pub struct RequestOptions {
     /// Find actors through the gazetteer and names (default true).
     #[serde(default)]
@@ -379,6 +379,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 /// `GET /metrics`.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+/// `GET /openapi.json`.
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(super::openapi::document())
 }
 
 /// `GET /`: the web page.

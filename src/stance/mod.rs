@@ -11,7 +11,7 @@ use crate::model::Probabilities;
 pub use table::{ActorSentiment, Evidence, TableRow, aggregate, aggregate_sentiment};
 
 /// A stance label.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StanceLabel {
     /// For the topic.
@@ -34,7 +34,7 @@ impl StanceLabel {
 }
 
 /// One actor's stance on one topic in one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SentenceStance {
     /// The sentence index.
     pub sentence: usize,
@@ -85,7 +85,7 @@ impl SentenceStance {
 }
 
 /// Sentiment toward an actor in one sentence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SentenceSentiment {
     /// The sentence index.
     pub sentence: usize,

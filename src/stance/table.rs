@@ -21,7 +21,7 @@ pub const MIN_STRENGTH: f32 = 0.5;
 pub const MIN_NET: f32 = 0.2;
 
 /// A sentence that supports a table row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     /// The sentence index.
     pub sentence: usize,
@@ -40,7 +40,7 @@ pub struct Evidence {
 }
 
 /// One actor's aggregated stance on one topic.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableRow {
     /// Actor id.
     pub actor: String,
@@ -63,7 +63,7 @@ pub struct TableRow {
 }
 
 /// Sentiment toward an actor across the article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ActorSentiment {
     /// Actor id.
     pub actor: String,

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::stance::table::MIN_NET;
 
 /// Time window size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Window {
     /// YYYY-MM-DD.
@@ -45,7 +45,7 @@ impl Window {
 }
 
 /// What to aggregate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TableQuery {
     /// Window size.
     pub by: Window,
@@ -60,7 +60,7 @@ pub struct TableQuery {
 }
 
 /// One (window, actor, topic) cell.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WindowRow {
     /// The window ("2007-07", "2007-W26", "2007-07-03", or "undated").
     pub window: String,

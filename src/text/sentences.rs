@@ -7,7 +7,7 @@
 use super::clean::Block;
 
 /// One sentence of the article.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Sentence {
     /// Position in the article, from 0.
     pub index: usize,
