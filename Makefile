@@ -16,7 +16,7 @@ build:
 	$(CARGO) build --release
 
 ## All tests: Rust (unit, integration, parity, end to end on the seed) and the Python tooling.
-test: base-model test-rust test-python
+test: test-rust test-python
 
 test-rust:
 	$(CARGO) test --release

@@ -86,10 +86,14 @@ def task_prediction(row, label):
     return label
 
 
+# The table rule's thresholds as shipped in src/stance/table.rs (MIN_STRENGTH, MIN_NET).
+SHIPPED = (0.7, 0.0)
+
+
 def table_rule(p, min_strength, min_net):
     """The Rust table rule (src/stance/table.rs) for a one-sentence row."""
     net = p["entailment"] - p["contradiction"]
-    if 1 - p["neutral"] < min_strength or abs(net) < min_net:
+    if 1 - p["neutral"] < min_strength or abs(net) <= min_net:
         return "none"
     return "favor" if net > 0 else "against"
 
@@ -107,7 +111,7 @@ def calibrate(rows, probs):
         return sum(f1.values()) / 3
     grid = [(s / 20, n / 20) for s in range(2, 15) for n in range(0, 10)]
     best = max(grid, key=lambda t: score(*t))
-    return {"pairs": len(pairs), "shipped": {"min_strength": 0.5, "min_net": 0.2, "macro_f1": round(score(0.5, 0.2), 4)},
+    return {"pairs": len(pairs), "shipped": {"min_strength": SHIPPED[0], "min_net": SHIPPED[1], "macro_f1": round(score(*SHIPPED), 4)},
             "best": {"min_strength": best[0], "min_net": best[1], "macro_f1": round(score(*best), 4)}}
 
 
@@ -144,7 +148,7 @@ def phrasing_check(model, tokenizer, id2label, rows, templates):
     out = {"pairs": len(wanted)}
     for name, ps in (("supports_only", single), ("both_phrasings", dual)):
         best = max(grid, key=lambda t: macro([table_rule(p, *t) for p in ps]))
-        out[name] = {"argmax": macro([argmax_rule(p) for p in ps]), "table_rule_shipped": macro([table_rule(p, 0.5, 0.2) for p in ps]),
+        out[name] = {"argmax": macro([argmax_rule(p) for p in ps]), "table_rule_shipped": macro([table_rule(p, *SHIPPED) for p in ps]),
                      "table_rule_best": macro([table_rule(p, *best) for p in ps]), "best_thresholds": best}
     return out
 
@@ -171,7 +175,7 @@ def seed_rows(model, tokenizer, id2label, seed_path: Path, templates: dict):
         at += n
         weights = [1 - p["neutral"] for p in mine]
         net = sum(w * (p["entailment"] - p["contradiction"]) for w, p in zip(weights, mine)) / max(sum(weights), 1e-9)
-        label = "neutral" if max(weights) < 0.5 or abs(net) < 0.2 else ("favor" if net > 0 else "against")
+        label = "neutral" if max(weights) < SHIPPED[0] or abs(net) <= SHIPPED[1] else ("favor" if net > 0 else "against")
         results.append({"actor": gold["actor"], "topic": gold["topic"], "gold": gold["stance"],
                         "explicit": gold["explicit"], "predicted": label, "net": round(net, 3)})
     return results

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{Store, normalise_actor};
 use crate::error::{Error, Result};
-use crate::stance::table::MIN_NET;
+/// |mean score| needed for a favor/against window.
+const WINDOW_MIN: f64 = 0.2;
 
 /// Time window size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -143,9 +144,9 @@ pub fn query(stores: &[Store], q: &TableQuery) -> Result<Vec<WindowRow>> {
         .into_iter()
         .map(|((window, _, topic), s)| {
             let mean_score = s.score / s.articles.max(1) as f64;
-            let label = if mean_score >= f64::from(MIN_NET) {
+            let label = if mean_score >= WINDOW_MIN {
                 "favor"
-            } else if mean_score <= -f64::from(MIN_NET) {
+            } else if mean_score <= -WINDOW_MIN {
                 "against"
             } else {
                 "neutral"
