@@ -22,7 +22,7 @@ pub const DEFAULT_PACK: &str = "world-affairs";
 const FALLBACK_TEMPLATES: &str = include_str!("../models/standpoint-nli-minilm/templates.toml");
 
 /// A news article.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Article {
     /// Caller's id; a content hash is used when absent.
     #[serde(default)]

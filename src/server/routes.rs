@@ -40,17 +40,9 @@ pub struct AppState {
 /// `POST /v1/analyze` body (JSON). A `text/plain` body is the text alone.
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
 pub struct AnalyzeRequest {
-    /// The article text.
-    pub text: String,
-    /// Caller's id.
-    #[serde(default)]
-    pub id: Option<String>,
-    /// Headline.
-    #[serde(default)]
-    pub title: Option<String>,
-    /// Publication date.
-    #[serde(default)]
-    pub date: Option<String>,
+    /// The article: `text`, and optionally `id`, `title`, `date`.
+    #[serde(flatten)]
+    pub article: Article,
     /// Topic pack name.
     #[serde(default)]
     pub pack: Option<String>,
@@ -152,7 +144,7 @@ impl AnalyzeRequest {
         if let Some(pack) = &options.pack {
             TopicPack::find(pack)?;
         }
-        Ok((Article { id: self.id, title: self.title, date: self.date, text: self.text }, options))
+        Ok((self.article, options))
     }
 }
 
