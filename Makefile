@@ -22,6 +22,7 @@ test-rust:
 	$(CARGO) test --release
 
 test-python:
+	$(PYTHON) -m pytest --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pytest
 	$(PYTHON) -m pytest -q scripts/tests
 
 ## The pipeline issue's acceptance bar on the seed article (needs ../shared and the default model).
