@@ -42,8 +42,10 @@ $(VENV)/.installed: scripts/requirements.txt
 data:
 	scripts/build-training-set
 
+# The committed model's recipe; TRAIN_ARGS= (empty) trains the LoRA adapter instead.
+TRAIN_ARGS ?= --full --steps 2000 --lr 6e-5 --work work/train-full
 train: base-model venv data
-	scripts/train
+	scripts/train $(TRAIN_ARGS)
 
 evaluate: base-model venv data
 	scripts/evaluate
