@@ -201,7 +201,7 @@ impl Pipeline {
             .into_iter()
             .map(|p| {
                 let p = p?;
-                let n = p.claims.len() + p.counter_hypotheses.iter().flatten().count();
+                let n = p.pair_count();
                 let share = stats.millis * n as f64 / total_pairs;
                 let report = self.finish(p, &probabilities[offset..offset + n], share, n, stats.batches);
                 offset += n;
@@ -256,15 +256,16 @@ impl Pipeline {
     /// Every stage after the model. `probabilities` are those of [`PreparedArticle::pairs`], in
     /// order; the cost figures go into the report's timings.
     pub fn finish(&self, prepared: PreparedArticle, probabilities: &[Probabilities], scoring_ms: f64, unique_pairs: usize, batches: usize) -> Report {
+        let pairs = prepared.pair_count();
         let PreparedArticle { meta, sentences, mentions, claims, counter_hypotheses, started } = prepared;
         let mut stances = Vec::new();
         let mut sentence_sentiment = Vec::new();
         let mut counters = probabilities[claims.len()..].iter();
+        let binary = self.scorer.labels().is_binary();
         for ((claim, probs), counter) in claims.iter().zip(probabilities).zip(&counter_hypotheses) {
             let counter = counter.as_ref().and_then(|_| counters.next().copied());
             match &claim.question {
                 Question::Stance { topic, link } => {
-                    let binary = self.scorer.labels().is_binary();
                     stances.push(SentenceStance::new(claim.sentence, &claim.actor, topic, *link, *probs, counter, binary));
                 }
                 Question::Sentiment => sentence_sentiment.push(SentenceSentiment {
@@ -280,7 +281,7 @@ impl Pipeline {
         let timings = Timings {
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
             scoring_ms,
-            pairs: claims.len() + counter_hypotheses.iter().flatten().count(),
+            pairs,
             unique_pairs,
             batches,
         };
@@ -310,6 +311,11 @@ impl PreparedArticle {
             }
         }
         pairs
+    }
+
+    /// How many pairs [`PreparedArticle::pairs`] yields, without building them.
+    pub fn pair_count(&self) -> usize {
+        self.claims.len() + self.counter_hypotheses.iter().flatten().count()
     }
 
     /// The article's id in the report.

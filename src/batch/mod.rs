@@ -235,8 +235,13 @@ pub fn run(pipeline: &Pipeline, config: &BatchConfig) -> Result<Summary> {
     let mut output = OutputWriter { path: config.output.clone(), file };
     let mut errors = OpenOptions::new().create(true).append(true).open(&errors_path).map_err(|e| Error::io(&errors_path, e))?;
 
-    let total: Option<u64> = config.inputs.iter().map(|i| readers::count(i)).sum();
-    let bar = if config.progress { total.map_or_else(ProgressBar::new_spinner, ProgressBar::new) } else { ProgressBar::hidden() };
+    // Counting reads every input once more, so only do it when a bar will show the total.
+    let bar = if config.progress {
+        let total: Option<u64> = config.inputs.iter().map(|i| readers::count(i)).sum();
+        total.map_or_else(ProgressBar::new_spinner, ProgressBar::new)
+    } else {
+        ProgressBar::hidden()
+    };
     bar.set_style(
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} records {per_sec} ETA {eta} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())

@@ -221,7 +221,7 @@ async fn run(state: &AppState, items: Vec<(Article, Options)>) -> Result<Vec<Res
             .into_iter()
             .map(|p| {
                 let p = p?;
-                let n = p.pairs().len();
+                let n = p.pair_count();
                 let report = pipeline.finish(p, &probabilities[offset..offset + n], millis, n, 0);
                 offset += n;
                 Ok(report)
