@@ -256,7 +256,9 @@ pub fn run(pipeline: &Pipeline, config: &BatchConfig) -> Result<Summary> {
         Ok(())
     };
 
-    let mut chunk: Vec<(Article, Options, String, usize)> = Vec::new();
+    // The articles of the chunk, and where each came from (input, line), side by side.
+    let mut chunk: Vec<(Article, Options)> = Vec::new();
+    let mut origins: Vec<(String, usize)> = Vec::new();
     for input in &config.inputs {
         for record in readers::records(input, &config.columns)? {
             summary.read += 1;
@@ -283,14 +285,15 @@ pub fn run(pipeline: &Pipeline, config: &BatchConfig) -> Result<Summary> {
                 summary.already_done += 1;
                 continue;
             }
-            chunk.push((article, config.options.clone(), record.input, record.line));
+            chunk.push((article, config.options.clone()));
+            origins.push((record.input, record.line));
             if chunk.len() >= config.chunk_articles.max(1) {
-                process_chunk(pipeline, &mut chunk, &mut output, store.as_mut(), &mut summary, &mut log_error, config.fail_fast)?;
+                process_chunk(pipeline, &mut chunk, &mut origins, &mut output, store.as_mut(), &mut summary, &mut log_error, config.fail_fast)?;
                 bar.set_message(format!("{:.1} pairs/s", summary.pairs as f64 / started.elapsed().as_secs_f64().max(1e-9)));
             }
         }
     }
-    process_chunk(pipeline, &mut chunk, &mut output, store.as_mut(), &mut summary, &mut log_error, config.fail_fast)?;
+    process_chunk(pipeline, &mut chunk, &mut origins, &mut output, store.as_mut(), &mut summary, &mut log_error, config.fail_fast)?;
     bar.finish_and_clear();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
@@ -300,7 +303,8 @@ type ErrorLog<'a> = dyn FnMut(&str, usize, Option<&str>, &str) -> Result<()> + '
 
 fn process_chunk(
     pipeline: &Pipeline,
-    chunk: &mut Vec<(Article, Options, String, usize)>,
+    chunk: &mut Vec<(Article, Options)>,
+    origins: &mut Vec<(String, usize)>,
     output: &mut OutputWriter,
     store: Option<&mut Store>,
     summary: &mut Summary,
@@ -310,11 +314,10 @@ fn process_chunk(
     if chunk.is_empty() {
         return Ok(());
     }
-    let items: Vec<(Article, Options)> = chunk.iter().map(|(a, o, _, _)| (a.clone(), o.clone())).collect();
-    let results = pipeline.analyze_batch(&items)?;
+    let results = pipeline.analyze_batch(chunk)?;
     let mut lines = Vec::new();
     let mut reports = Vec::new();
-    for ((article, _, input, line), result) in chunk.iter().zip(results) {
+    for (((article, _), (input, line)), result) in chunk.iter().zip(origins.iter()).zip(results) {
         match result {
             Ok(report) => {
                 lines.push(serde_json::to_string(&report).map_err(|e| Error::InvalidInput(format!("cannot serialise report: {e}")))?);
@@ -336,6 +339,7 @@ fn process_chunk(
     }
     summary.analyzed += reports.len();
     chunk.clear();
+    origins.clear();
     Ok(())
 }
 
