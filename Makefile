@@ -43,7 +43,7 @@ data:
 	scripts/build-training-set
 
 # The committed model's recipe; TRAIN_ARGS= (empty) trains the LoRA adapter instead.
-TRAIN_ARGS ?= --full --steps 2000 --lr 6e-5 --work work/train-full
+TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
 

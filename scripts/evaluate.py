@@ -50,7 +50,8 @@ def predict(model, tokenizer, id2label, pairs, batch_size=64, max_length=256):
             idx = order[start:start + batch_size]
             enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation="only_first",
                             max_length=max_length, padding=True, return_tensors="pt")
-            probs = model(**enc).logits.softmax(-1)
+            device = next(model.parameters()).device
+            probs = model(**enc.to(device)).logits.float().softmax(-1)
             for row, i in zip(probs.tolist(), idx):
                 out[i] = {id2label[k]: p for k, p in enumerate(row)}
     return out
@@ -196,6 +197,8 @@ def main(argv=None) -> int:
         print(f"error: {args.dev} missing; run scripts/build-training-set", file=sys.stderr)
         return 2
     model, tokenizer, id2label = load(args.model, args.base)
+    if torch.cuda.is_available():
+        model = model.to("cuda")  # f32 on the GPU too, so its figures match the CPU's
     rows = [json.loads(line) for line in open(args.dev, encoding="utf-8")]
     if args.limit:
         per_source = defaultdict(list)

@@ -12,7 +12,9 @@ file already lives in that directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import lzma
 import math
 import os
 import random
@@ -41,6 +43,7 @@ def set_seed(seed: int) -> None:
 def load_base(base: Path) -> torch.nn.Module:
     return AutoModelForSequenceClassification.from_pretrained(
         base,
+        dtype=torch.float32,  # train in f32 (autocast does the rest) even from f16 weights
         num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)),
         label2id={label: i for i, label in enumerate(LABELS)},
@@ -60,7 +63,9 @@ def lora_config(rank: int) -> LoraConfig:
 
 
 def read_pairs(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
+    """JSONL pairs; an .xz file is read as is (that is how the training set travels to a GPU host)."""
+    opener = lzma.open if path.suffix == ".xz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         return [json.loads(line) for line in handle]
 
 
@@ -172,7 +177,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--rank", type=int, default=16)
     parser.add_argument("--warmup", type=float, default=0.05)
+    parser.add_argument("--epochs", type=float, default=0,
+                        help="plan this many passes over the data instead of --steps")
+    parser.add_argument("--time-budget", type=float, default=0,
+                        help="seconds of training at most: the schedule is shortened to fit, "
+                             "from the measured step rate (0: no limit)")
     parser.add_argument("--save-every", type=int, default=100)
+    parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--full", action="store_true",
@@ -201,13 +212,21 @@ def main(argv: list[str] | None = None) -> int:
     data = encode(tokenizer, pairs, args.max_len)
     lengths = [len(ids) for ids, _, _ in data]
     log(f"{len(data)} pairs, mean length {sum(lengths) / len(lengths):.1f} tokens, device {device}")
+    per_epoch = math.ceil(len(data) / args.batch_size)
+    if args.epochs:
+        args.steps = math.ceil(args.epochs * per_epoch)
+    # The schedule reads its horizon from here, so a time budget can shorten it mid-run.
+    plan = {"steps": args.steps}
+    # bf16 autocast on CUDA: several times faster, and BERT fine-tuning is stable in it.
+    autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if device.type == "cuda" \
+        else contextlib.nullcontext
 
     def fresh_model():
         return load_base(args.base) if args.full else get_peft_model(load_base(args.base), lora_config(args.rank))
 
     def resumed_model(checkpoint):
         if args.full:
-            return AutoModelForSequenceClassification.from_pretrained(checkpoint)
+            return AutoModelForSequenceClassification.from_pretrained(checkpoint, dtype=torch.float32)
         return PeftModel.from_pretrained(load_base(args.base), checkpoint, is_trainable=True)
 
     model = fresh_model().to(device)
@@ -217,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                                   lr=args.lr, weight_decay=0.01)
     warmup = max(1, int(args.steps * args.warmup))
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (args.steps - s) / (args.steps - warmup))))
+        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / max(1, plan["steps"] - warmup))))
 
     step = 0
     checkpoint = latest_checkpoint(args.work)
@@ -228,25 +247,27 @@ def main(argv: list[str] | None = None) -> int:
                                       lr=args.lr, weight_decay=0.01)
         optimizer.load_state_dict(state["optimizer"])
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (args.steps - s) / (args.steps - warmup))))
+            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / max(1, plan["steps"] - warmup))))
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng"])
         random.setstate(state["py_rng"])
         step = state["step"]
         log(f"resumed from {checkpoint.name}")
 
-    per_epoch = math.ceil(len(data) / args.batch_size)
     model.train()
     started, loss_sum, correct, seen = time.time(), 0.0, 0, 0
-    while step < args.steps:
+    run_started, first_step = time.time(), step
+    window = (run_started, step)
+    while step < plan["steps"]:
         epoch, offset = divmod(step, per_epoch)
         batches = epoch_batches(lengths, args.batch_size, args.seed, epoch)
         for batch in batches[offset:]:
-            if step >= args.steps:
+            if step >= plan["steps"]:
                 break
             (input_ids, token_types, mask), labels = collate([data[i] for i in batch], device)
-            output = model(input_ids=input_ids, token_type_ids=token_types, attention_mask=mask,
-                           labels=labels)
+            with autocast():
+                output = model(input_ids=input_ids, token_type_ids=token_types,
+                               attention_mask=mask, labels=labels)
             output.loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -256,10 +277,20 @@ def main(argv: list[str] | None = None) -> int:
             loss_sum += output.loss.item() * len(batch)
             correct += (output.logits.argmax(-1) == labels).sum().item()
             seen += len(batch)
-            if step % 25 == 0:
-                rate = (time.time() - started) / 25
-                log(f"step {step}/{args.steps} epoch {epoch} loss {loss_sum / seen:.4f} "
-                    f"acc {correct / seen:.3f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.2f}s/step")
+            if args.time_budget and step - first_step in (100, 300, 1000, 3000, 6000, 10000):
+                # The rate since the last check (start-up and warm-up steps are slow).
+                now = time.time()
+                rate = (now - window[0]) / (step - window[1])
+                window = (now, step)
+                fits = step + int((args.time_budget - (now - run_started)) / rate)
+                plan["steps"] = max(step + 1, min(args.steps, fits))
+                log(f"time budget: schedule set to {plan['steps']} steps "
+                    f"({plan['steps'] / per_epoch:.2f} epochs)")
+            if step % args.log_every == 0:
+                rate = (time.time() - started) / args.log_every
+                log(f"step {step}/{plan['steps']} epoch {epoch} loss {loss_sum / seen:.4f} "
+                    f"acc {correct / seen:.3f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.3f}s/step "
+                    f"{seen / (time.time() - started):.0f} pairs/s")
                 started, loss_sum, correct, seen = time.time(), 0.0, 0, 0
             if step % args.save_every == 0:
                 save_checkpoint(args.work, step, model, optimizer, scheduler)
