@@ -13,6 +13,10 @@ Output (JSON lines, one object per pair):
 scripts/evaluate can score the original task; `text_id` groups pairs built from the same text;
 `polarity` says which way the hypothesis asks (supports/opposes, positive/negative; empty for NLI).
 
+Besides train.jsonl and dev.jsonl it writes news-reports.jsonl (synthetic third-person reports
+of a stance, see REPORT_FRAMES) and stage2.jsonl (those reports mixed with twice as many
+training pairs), the data of the model's second training stage.
+
 Non-commercial sets (SICK, Financial PhraseBank) are left out on purpose.
 """
 
@@ -391,6 +395,119 @@ def read_rte(data: Path, maker: PairMaker, seed: int, dev_fraction: float = 0.1)
 # Assembly
 
 
+# Third-person news reports of a stance. The stance sources are mostly first-person (tweets,
+# comments, reviews), and a model trained on them alone reads the conflict words in a report
+# ("despite objections", "sanctions against", "warned") as the reported actor's stance. These
+# frames say who holds which stance in the way news reports it; a second actor's clause puts
+# conflict words next to the first actor's opposite stance.
+REPORT_FRAMES = {
+    "favor": [
+        "{actor} backed {topic}", "{actor} said it supports {topic}", "{actor} called for {topic}",
+        "{actor} is pushing for {topic}", "{actor} urged lawmakers to approve {topic}",
+        "{actor} defended {topic} against its critics", "{actor} welcomed {topic}",
+        "{actor} praised {topic} as a step forward", "{actor} insisted that {topic} must go ahead",
+        "{actor} vowed to press ahead with {topic}", "{actor} endorsed {topic} on Tuesday",
+        "{actor} argued in favour of {topic}", "{actor} campaigned for {topic}",
+        "{actor} signed on to {topic}", "{actor} said there was no alternative to {topic}",
+        "{actor} has long championed {topic}", "{actor} said {topic} deserved support",
+    ],
+    "against": [
+        "{actor} rejected {topic}", "{actor} criticised {topic}", "{actor} condemned {topic}",
+        "{actor} warned against {topic}", "{actor} urged lawmakers to reject {topic}",
+        "{actor} objected to {topic}", "{actor} said {topic} was a mistake",
+        "{actor} vowed to block {topic}", "{actor} called {topic} a threat",
+        "{actor} voted against {topic}", "{actor} refused to accept {topic}",
+        "{actor} considers {topic} a danger", "{actor} is not convinced by the case for {topic}",
+        "{actor} has fought {topic} for years", "{actor} dismissed {topic} as unworkable",
+        "{actor} said it opposes {topic}", "{actor} threatened to walk away over {topic}",
+    ],
+    "none": [
+        "{actor} discussed {topic} with {other}", "{actor} declined to comment on {topic}",
+        "{actor} said talks on {topic} would continue next week",
+        "{actor} asked for more time to study {topic}", "{actor} met {other} to talk about {topic}",
+        "{actor} was asked about {topic} at a news conference",
+        "{actor} said a decision on {topic} would come later",
+        "{actor} has not taken a position on {topic}",
+    ],
+}
+# A second actor's stance on the same topic, as a clause after the first actor's report.
+REPORT_CLAUSES = {
+    "against": [", despite objections from {other}", ", despite {other}'s objections",
+                " even as {other} warned against it", ", over the protests of {other}",
+                ", a plan {other} has called dangerous"],
+    "favor": [", although {other} backs it", ", which {other} has pushed for",
+              " even as {other} urged its approval", ", a plan {other} has long supported"],
+}
+# Policy topics whose wording carries negative words of its own, so that "against" in a topic
+# is not read as a stance.
+REPORT_TOPIC_FORMS = ["tougher sanctions against {country}", "new sanctions against {country}",
+                      "an arms embargo on {country}", "a ban on {thing}", "restrictions on {thing}",
+                      "a crackdown on {thing}", "limits on {thing}", "the fight against {thing}",
+                      "a tax on {thing}", "cuts to {thing}"]
+REPORT_THINGS = ["fossil fuels", "handguns", "plastic bags", "tobacco advertising", "illegal logging",
+                 "corruption", "drug trafficking", "online gambling", "steel imports", "farm subsidies",
+                 "public spending", "carbon emissions", "migrant smuggling", "short-term rentals"]
+REPORT_COUNTRIES = ["North Korea", "Syria", "Venezuela", "Belarus", "Myanmar", "Iran", "Russia",
+                    "Sudan", "Cuba", "Libya"]
+
+
+def report_topics(data: Path, rng: random.Random, composed: int = 300) -> list[str]:
+    """Short topic phrases from VAST's train split, plus composed policy topics."""
+    topics = set()
+    with gzip.open(data / "vast/vast_train.csv.gz", "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            topic = clean(row["topic_str"])
+            if 1 <= len(topic.split()) <= 5 and topic.isascii():
+                topics.add(topic)
+    topics = sorted(topics)
+    for _ in range(composed):
+        form = rng.choice(REPORT_TOPIC_FORMS)
+        topics.append(form.format(country=rng.choice(REPORT_COUNTRIES), thing=rng.choice(REPORT_THINGS)))
+    return topics
+
+
+def news_reports(topics: list[str], templates: Templates, rng: random.Random,
+                 count: int = 6000, clause_rate: float = 0.5,
+                 wrong_actor_rate: float = 0.3) -> list[Pair]:
+    """Synthetic third-person reports: the actor's stance asked both ways, the second actor's
+    stance when a clause names one, else sometimes a bystander (neutral)."""
+    pairs = []
+
+    def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
+        template = templates.supports if polarity == "supports" else templates.opposes
+        return Pair(premise, capitalise(template.format(actor=actor, topic=topic)),
+                    stance_label(stance, polarity), "news-reports", "train", task, stance,
+                    text_key(premise), polarity)
+
+    for _ in range(count):
+        stance = rng.choice(("favor", "against", "none"))
+        actor, other, bystander = rng.sample(ACTOR_NAMES, 3)
+        topic = rng.choice(topics)
+        premise = rng.choice(REPORT_FRAMES[stance]).format(actor=actor, other=other, topic=topic)
+        other_stance = None
+        if stance != "none" and "{other}" not in premise and rng.random() < clause_rate:
+            # Mostly the opposite stance (the conflict case), sometimes the same one.
+            other_stance = ("against" if stance == "favor" else "favor") if rng.random() < 0.8 else stance
+            premise += rng.choice(REPORT_CLAUSES[other_stance]).format(other=other)
+        premise = capitalise(premise) + "."
+        for polarity in ("supports", "opposes"):
+            pairs.append(ask(premise, actor, topic, stance, polarity, "stance-report"))
+        polarity = rng.choice(("supports", "opposes"))
+        if other_stance is not None:
+            pairs.append(ask(premise, other, topic, other_stance, polarity, "stance-report-other"))
+        elif rng.random() < wrong_actor_rate:
+            pairs.append(ask(premise, bystander, topic, "none", polarity, "stance-wrong-actor"))
+    return pairs
+
+
+def stage2_mix(reports: list[Pair], train: list[Pair], rng: random.Random, replay: int = 2) -> list[Pair]:
+    """The reports plus `replay` times as many pairs of the main training set, shuffled, for a
+    short second stage that must not forget the first."""
+    mix = reports + rng.sample(train, min(len(train), replay * len(reports)))
+    rng.shuffle(mix)
+    return mix
+
+
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -457,9 +574,15 @@ def main(argv: list[str] | None = None) -> int:
     random.Random(args.seed).shuffle(train)
     n_train = write_jsonl(args.out / "train.jsonl", train)
     n_dev = write_jsonl(args.out / "dev.jsonl", dev)
+    rng = random.Random(args.seed + 1)
+    reports = news_reports(report_topics(args.data, rng), Templates.load(args.templates), rng)
+    write_jsonl(args.out / "news-reports.jsonl", reports)
+    n_stage2 = write_jsonl(args.out / "stage2.jsonl", stage2_mix(reports, train, rng))
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
+    print(f"wrote {len(reports)} news-report pairs and a stage-2 mix of {n_stage2} pairs "
+          f"(news-reports.jsonl, stage2.jsonl)")
     return 0
 
 

@@ -186,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-every", type=int, default=25)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--init", type=Path,
+                        help="start from this fully fine-tuned model directory instead of the "
+                             "base (a second training stage; implies --full)")
     parser.add_argument("--full", action="store_true",
                         help="fine-tune every weight instead of a LoRA adapter")
     parser.add_argument("--export-only", action="store_true",
@@ -221,7 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     autocast = (lambda: torch.autocast("cuda", dtype=torch.bfloat16)) if device.type == "cuda" \
         else contextlib.nullcontext
 
+    if args.init:
+        args.full = True
+
     def fresh_model():
+        if args.init:
+            return AutoModelForSequenceClassification.from_pretrained(args.init, dtype=torch.float32)
         return load_base(args.base) if args.full else get_peft_model(load_base(args.base), lora_config(args.rank))
 
     def resumed_model(checkpoint):

@@ -89,3 +89,38 @@ def test_full_build_has_no_leakage_and_no_nc_sources():
     assert all(x.label in b.LABELS for x in train + dev)
     keys = [(b.normalise_text(x.premise), b.normalise_text(x.hypothesis)) for x in train + dev]
     assert len(keys) == len(set(keys))
+
+
+def hypothesis_actor(pair):
+    return pair.hypothesis.split(" supports ")[0].split(" opposes ")[0]
+
+
+def test_news_reports_label_whose_stance_it_is():
+    topics = ["the pipeline", "tougher sanctions against Syria", "a ban on handguns"]
+    pairs = b.news_reports(topics, TEMPLATES, random.Random(3), count=400)
+    assert {p.source for p in pairs} == {"news-reports"} and {p.split for p in pairs} == {"train"}
+    by_task = {}
+    for p in pairs:
+        by_task.setdefault(p.task, []).append(p)
+        # Every label follows from the stance recorded for the actor the hypothesis names.
+        assert p.label == b.stance_label(p.gold, p.polarity)
+        assert p.premise[:1].isupper() and p.premise.endswith(".")
+    # The reported actor is asked both ways, and is the premise's subject.
+    main = by_task["stance-report"]
+    assert {p.polarity for p in main} == {"supports", "opposes"}
+    assert all(p.premise.lower().startswith(hypothesis_actor(p).lower()) for p in main)
+    # A second actor named in a clause holds its own stance; a bystander holds none.
+    assert all(hypothesis_actor(p).lower() in p.premise.lower() for p in by_task["stance-report-other"])
+    wrong = by_task["stance-wrong-actor"]
+    assert wrong and all(p.label == "neutral" and hypothesis_actor(p).lower() not in p.premise.lower() for p in wrong)
+    # Conflict words in a topic or clause do not decide the label: such topics get every label.
+    against_topic = {p.label for p in main if "against" in p.hypothesis}
+    assert against_topic == {"entailment", "neutral", "contradiction"}
+
+
+def test_stage2_mix_keeps_every_report_and_replays_twice_as_many():
+    reports = b.news_reports(["the pipeline"], TEMPLATES, random.Random(4), count=50)
+    train = [b.Pair(f"p{i}", "h", "neutral", "snli", "train", "nli", "neutral", str(i)) for i in range(1000)]
+    mix = b.stage2_mix(reports, train, random.Random(5))
+    assert len(mix) == 3 * len(reports)
+    assert sum(p.source == "news-reports" for p in mix) == len(reports)
