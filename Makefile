@@ -42,10 +42,13 @@ $(VENV)/.installed: scripts/requirements.txt
 data:
 	scripts/build-training-set
 
-# The committed model's recipe; TRAIN_ARGS= (empty) trains the LoRA adapter instead.
-TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full
+# The committed model's recipe: stage 1 over the whole training set (a GPU if present), then
+# stage 2 on synthetic news reports mixed with replayed pairs, written to the model directory.
+TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full --out work/stage1-model
+STAGE2_ARGS ?= --init work/stage1-model --data work/data/stage2.jsonl --steps 1000 --lr 3e-5 --work work/train-stage2
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
+	scripts/train $(STAGE2_ARGS)
 
 evaluate: base-model venv data
 	scripts/evaluate
