@@ -129,12 +129,21 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
                 }
             }
         }
+        // End of the last place skipped as a location, so that "in Poland and the Czech
+        // Republic" skips both.
+        let mut last_place_end: Option<usize> = None;
         for (span, index) in longest_non_overlapping(candidates) {
             if topic_spans.iter().any(|t| overlaps(*t, span)) {
                 continue;
             }
-            if catalog[index].source == ActorSource::Gazetteer && is_location(&sentence.text[..span.0]) {
-                continue;
+            if catalog[index].source == ActorSource::Gazetteer {
+                let listed_after_place = last_place_end.is_some_and(|end| {
+                    end <= span.0 && is_list_joint(&sentence.text[end..span.0])
+                });
+                if listed_after_place || is_location(&sentence.text[..span.0]) {
+                    last_place_end = Some(span.1);
+                    continue;
+                }
             }
             let in_quote = quote_spans.iter().any(|q| overlaps(*q, span));
             actor_mentions.push(ActorMention {
@@ -156,9 +165,18 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
     Mentions { actors, actor_mentions, topics: topics.to_vec(), topic_mentions, quotes }
 }
 
-/// Words after which a place name is where something happens, not who acts ("talks in Moscow",
-/// "democracy in Russia").
-const LOCATIVE: &[&str] = &["in", "at", "near", "outside", "inside", "across", "throughout", "around", "within"];
+/// Words after which a place name is where something happens or what is acted on, not who
+/// acts ("talks in Moscow", "democracy in Russia", "a shield against states like Iran").
+const LOCATIVE: &[&str] = &[
+    "in", "at", "near", "outside", "inside", "across", "throughout", "around", "within", "like", "against", "toward",
+    "towards",
+];
+
+/// Whether the text between two names only joins them into a list (", ", "and", "or", "the").
+fn is_list_joint(between: &str) -> bool {
+    let words: Vec<&str> = between.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
+    words.len() <= 2 && words.iter().all(|w| matches!(w.to_lowercase().as_str(), "and" | "or" | "the"))
+}
 
 fn is_location(before: &str) -> bool {
     let previous = before.trim_end().rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
@@ -316,6 +334,18 @@ mod tests {
         let m = find(text, &sentences(text), &[], &[], true);
         assert_eq!(m.holders(0), vec!["russia"]);
         assert!(m.holders(1).is_empty());
+    }
+
+    #[test]
+    fn places_listed_after_a_location_and_examples_are_not_actors() {
+        let text = "The shield, with parts in Poland and the Czech Republic, is aimed at states like Iran. \
+                    Poland, Hungary and the Czech Republic signed. France voted against Germany.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert!(m.holders(0).is_empty(), "{:?}", m.holders(0));
+        let mut signers = m.holders(1);
+        signers.sort();
+        assert_eq!(signers, vec!["czech-republic", "hungary", "poland"]);
+        assert_eq!(m.holders(2), vec!["france"]);
     }
 
     #[test]
