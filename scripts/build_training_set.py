@@ -468,9 +468,11 @@ def report_topics(data: Path, rng: random.Random, composed: int = 300) -> list[s
 
 def news_reports(topics: list[str], templates: Templates, rng: random.Random,
                  count: int = 6000, clause_rate: float = 0.5,
-                 wrong_actor_rate: float = 0.3) -> list[Pair]:
+                 wrong_actor_rate: float = 0.3, contrast_rate: float = 0.0) -> list[Pair]:
     """Synthetic third-person reports: the actor's stance asked both ways, the second actor's
-    stance when a clause names one, else sometimes a bystander (neutral)."""
+    stance when a clause names one, else sometimes a bystander (neutral). With `contrast_rate`,
+    some reports go on to the same actor's different stance on a second topic ("X backed A, but
+    criticised B"), and the second topic is asked too, so the stance goes with its own topic."""
     pairs = []
 
     def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
@@ -484,8 +486,18 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
         actor, other, bystander = rng.sample(ACTOR_NAMES, 3)
         topic = rng.choice(topics)
         premise = rng.choice(REPORT_FRAMES[stance]).format(actor=actor, other=other, topic=topic)
-        other_stance = None
-        if stance != "none" and "{other}" not in premise and rng.random() < clause_rate:
+        other_stance, contrast = None, None
+        if contrast_rate and stance != "none" and "{other}" not in premise and rng.random() < contrast_rate:
+            second_topic = rng.choice(topics)
+            while second_topic == topic and len(set(topics)) > 1:
+                second_topic = rng.choice(topics)
+            second_stance = rng.choice([s for s in ("favor", "against", "none") if s != stance])
+            frame = rng.choice([f for f in REPORT_FRAMES[second_stance]
+                                if f.startswith("{actor} ") and "{other}" not in f])
+            premise += f"{rng.choice((', but', ', while it', ' but'))} " \
+                       + frame.removeprefix("{actor} ").format(topic=second_topic)
+            contrast = (second_topic, second_stance)
+        elif stance != "none" and "{other}" not in premise and rng.random() < clause_rate:
             # Mostly the opposite stance (the conflict case), sometimes the same one.
             other_stance = ("against" if stance == "favor" else "favor") if rng.random() < 0.8 else stance
             premise += rng.choice(REPORT_CLAUSES[other_stance]).format(other=other)
@@ -493,7 +505,9 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
         for polarity in ("supports", "opposes"):
             pairs.append(ask(premise, actor, topic, stance, polarity, "stance-report"))
         polarity = rng.choice(("supports", "opposes"))
-        if other_stance is not None:
+        if contrast is not None:
+            pairs.append(ask(premise, actor, contrast[0], contrast[1], polarity, "stance-report-contrast"))
+        elif other_stance is not None:
             pairs.append(ask(premise, other, topic, other_stance, polarity, "stance-report-other"))
         elif rng.random() < wrong_actor_rate:
             pairs.append(ask(premise, bystander, topic, "none", polarity, "stance-wrong-actor"))
@@ -565,6 +579,9 @@ def main(argv: list[str] | None = None) -> int:
                         default=root / "models/standpoint-nli-minilm/templates.toml")
     parser.add_argument("--out", type=Path, default=root / "work/data")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--contrast-rate", type=float, default=0.0,
+                        help="share of news reports that go on to a second topic (see news_reports; "
+                             "tried at 0.3, not used by the committed model)")
     args = parser.parse_args(argv)
     if not (args.data / "MANIFEST.md").exists():
         print(f"error: {args.data} does not look like the shared data folder (no MANIFEST.md)",
@@ -575,7 +592,8 @@ def main(argv: list[str] | None = None) -> int:
     n_train = write_jsonl(args.out / "train.jsonl", train)
     n_dev = write_jsonl(args.out / "dev.jsonl", dev)
     rng = random.Random(args.seed + 1)
-    reports = news_reports(report_topics(args.data, rng), Templates.load(args.templates), rng)
+    reports = news_reports(report_topics(args.data, rng), Templates.load(args.templates), rng,
+                           contrast_rate=args.contrast_rate)
     write_jsonl(args.out / "news-reports.jsonl", reports)
     n_stage2 = write_jsonl(args.out / "stage2.jsonl", stage2_mix(reports, train, rng))
     for key in sorted(stats):

@@ -124,3 +124,15 @@ def test_stage2_mix_keeps_every_report_and_replays_twice_as_many():
     mix = b.stage2_mix(reports, train, random.Random(5))
     assert len(mix) == 3 * len(reports)
     assert sum(p.source == "news-reports" for p in mix) == len(reports)
+
+
+def test_contrast_reports_ask_about_the_second_topic_with_its_own_stance():
+    pairs = b.news_reports(["the pipeline", "the tax"], TEMPLATES, random.Random(6), count=300, contrast_rate=1.0)
+    contrast = [p for p in pairs if p.task == "stance-report-contrast"]
+    assert contrast
+    for p in contrast:
+        main = [q for q in pairs if q.premise == p.premise and q.task == "stance-report"]
+        # The same actor, another stance than on the first topic, labelled by its own stance.
+        assert main and all(q.gold != p.gold for q in main)
+        assert hypothesis_actor(p) == hypothesis_actor(main[0])
+        assert p.label == b.stance_label(p.gold, p.polarity)
