@@ -2,6 +2,8 @@
 //! response schema is generated from the Rust types (schemars), so the document cannot drift
 //! from what the handlers accept and return.
 
+use std::sync::OnceLock;
+
 use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
@@ -12,7 +14,7 @@ use crate::report::Report;
 use crate::store::tables::WindowRow;
 
 fn error_responses() -> Value {
-    let error = json!({"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}});
+    let error = json!({"$ref": "#/components/responses/Error"});
     json!({
         "400": error, "413": error, "415": error, "422": error, "429": error, "503": error
     })
@@ -22,8 +24,13 @@ fn json_response(description: &str, schema: Value) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": schema}}})
 }
 
-/// The OpenAPI 3 document.
-pub fn document() -> Value {
+/// The OpenAPI 3 document, built on first use.
+pub fn document() -> &'static Value {
+    static DOCUMENT: OnceLock<Value> = OnceLock::new();
+    DOCUMENT.get_or_init(build)
+}
+
+fn build() -> Value {
     let mut generator = SchemaSettings::openapi3().into_generator();
     let report = generator.subschema_for::<Report>().to_value();
     let request = generator.subschema_for::<AnalyzeRequest>().to_value();

@@ -5,8 +5,9 @@
 //! - `score` = weighted mean of P(favor) - P(against), in [-1, 1];
 //! - `label` = favor / against when the strongest sentence is opinionated (at least
 //!   [`MIN_STRENGTH`]) and |score| exceeds [`MIN_NET`]; neutral otherwise. Both thresholds
-//!   were chosen on VAST dev (actor-form pairs, both phrasings; `scripts/evaluate` reports
-//!   the grid): macro-F1 0.588 there, against 0.181 with the first guess (0.5, 0.2);
+//!   were chosen on VAST dev (author and actor forms, both phrasings; `scripts/evaluate`
+//!   reports the grid): with the first model, macro-F1 0.588 there against 0.181 with the
+//!   first guess (0.5, 0.2); with the committed model 0.644, still the grid's best;
 //! - `confidence` = weighted mean probability of the chosen label over the evidence.
 
 use serde::{Deserialize, Serialize};
