@@ -90,6 +90,11 @@ class Templates:
     overall_positive: str
     overall_negative: str
 
+    def stance_hypothesis(self, actor: str, topic: str, polarity: str) -> str:
+        """The "supports" or "opposes" hypothesis about an actor, capitalised."""
+        template = self.supports if polarity == "supports" else self.opposes
+        return capitalise(template.format(actor=actor, topic=topic))
+
     @staticmethod
     def load(path: Path) -> "Templates":
         with open(path, "rb") as handle:
@@ -171,15 +176,13 @@ class PairMaker:
             form = self.rng.choice(self.t.speech_forms)
             premise = form.format(actor=speaker, text=text)
             polarity = self.rng.choice(("supports", "opposes"))
-            template = self.t.supports if polarity == "supports" else self.t.opposes
-            pairs.append(Pair(premise, capitalise(template.format(actor=speaker, topic=topic)),
+            pairs.append(Pair(premise, self.t.stance_hypothesis(speaker, topic, polarity),
                               stance_label(stance, polarity), source, split, "stance-actor",
                               stance, tid, polarity))
             if self.rng.random() < self.wrong_actor_rate:
                 # Someone else's words say nothing about this actor's stance.
                 polarity = self.rng.choice(("supports", "opposes"))
-                template = self.t.supports if polarity == "supports" else self.t.opposes
-                pairs.append(Pair(premise, capitalise(template.format(actor=other, topic=topic)),
+                pairs.append(Pair(premise, self.t.stance_hypothesis(other, topic, polarity),
                                   "neutral", source, split, "stance-wrong-actor", "none", tid, polarity))
         return pairs
 
@@ -476,8 +479,7 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
     pairs = []
 
     def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
-        template = templates.supports if polarity == "supports" else templates.opposes
-        return Pair(premise, capitalise(template.format(actor=actor, topic=topic)),
+        return Pair(premise, templates.stance_hypothesis(actor, topic, polarity),
                     stance_label(stance, polarity), "news-reports", "train", task, stance,
                     text_key(premise), polarity)
 

@@ -45,12 +45,12 @@ def predict(model, tokenizer, id2label, pairs, batch_size=64, max_length=256):
     """Label name (argmax) and probabilities for each (premise, hypothesis)."""
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     out = [None] * len(pairs)
+    device = next(model.parameters()).device
     with torch.no_grad():
         for start in range(0, len(order), batch_size):
             idx = order[start:start + batch_size]
             enc = tokenizer([pairs[i][0] for i in idx], [pairs[i][1] for i in idx], truncation="only_first",
                             max_length=max_length, padding=True, return_tensors="pt")
-            device = next(model.parameters()).device
             probs = model(**enc.to(device)).logits.float().softmax(-1)
             for row, i in zip(probs.tolist(), idx):
                 out[i] = {id2label[k]: p for k, p in enumerate(row)}
@@ -89,6 +89,8 @@ def task_prediction(row, label):
 
 # The table rule's thresholds as shipped in src/stance/table.rs (MIN_STRENGTH, MIN_NET).
 SHIPPED = (0.7, 0.0)
+# The (min_strength, min_net) points searched for the best thresholds.
+GRID = [(s / 20, n / 20) for s in range(2, 15) for n in range(0, 10)]
 
 
 def table_rule(p, min_strength, min_net):
@@ -110,8 +112,7 @@ def calibrate(rows, probs):
     def score(min_strength, min_net):
         f1 = f1_per_class([g for g, _ in pairs], [table_rule(p, min_strength, min_net) for _, p in pairs], classes)
         return sum(f1.values()) / 3
-    grid = [(s / 20, n / 20) for s in range(2, 15) for n in range(0, 10)]
-    best = max(grid, key=lambda t: score(*t))
+    best = max(GRID, key=lambda t: score(*t))
     return {"pairs": len(pairs), "shipped": {"min_strength": SHIPPED[0], "min_net": SHIPPED[1], "macro_f1": round(score(*SHIPPED), 4)},
             "best": {"min_strength": best[0], "min_net": best[1], "macro_f1": round(score(*best), 4)}}
 
@@ -124,20 +125,21 @@ def combine(supports, opposes):
             "neutral": (supports["neutral"] + opposes["neutral"]) / 2}
 
 
-def phrasing_check(model, tokenizer, id2label, rows, templates):
+def phrasing_check(model, tokenizer, id2label, rows, probs, templates):
     """VAST dev stance (author and actor forms): ask "supports" only, or "supports" and
-    "opposes" both, and score both by argmax and by the table rule."""
+    "opposes" both, and score both by argmax and by the table rule. `probs` are the main pass's
+    answers for `rows`; only each row's other phrasing is scored here."""
     supports_word = templates["stance"]["supports"].split("{topic}")[0].replace("{actor}", "").strip()
     opposes_word = templates["stance"]["opposes"].split("{topic}")[0].replace("{actor}", "").strip()
-    wanted = [r for r in rows if r["source"] == "vast" and r["task"] in ("stance-author", "stance-actor")]
-    def as_supports(r):
-        h = r["hypothesis"]
-        return h if r["polarity"] == "supports" else h.replace(f" {opposes_word} ", f" {supports_word} ", 1)
-    sup = [as_supports(r) for r in wanted]
-    opp = [h.replace(f" {supports_word} ", f" {opposes_word} ", 1) for h in sup]
-    probs = predict(model, tokenizer, id2label,
-                    [(r["premise"], h) for r, h in zip(wanted + wanted, sup + opp)])
-    single, dual = probs[:len(wanted)], [combine(a, b) for a, b in zip(probs[:len(wanted)], probs[len(wanted):])]
+    asked = [(r, p) for r, p in zip(rows, probs)
+             if r["source"] == "vast" and r["task"] in ("stance-author", "stance-actor")]
+    def other_phrasing(r):
+        old, new = (supports_word, opposes_word) if r["polarity"] == "supports" else (opposes_word, supports_word)
+        return r["hypothesis"].replace(f" {old} ", f" {new} ", 1)
+    others = predict(model, tokenizer, id2label, [(r["premise"], other_phrasing(r)) for r, _ in asked])
+    pairs = [(p, other) if r["polarity"] == "supports" else (other, p) for (r, p), other in zip(asked, others)]
+    single, dual = [sup for sup, _ in pairs], [combine(sup, opp) for sup, opp in pairs]
+    wanted = [r for r, _ in asked]
     gold = [r["gold"] for r in wanted]
     classes = ["favor", "against", "none"]
     def argmax_rule(p):
@@ -145,10 +147,9 @@ def phrasing_check(model, tokenizer, id2label, rows, templates):
         return {"entailment": "favor", "contradiction": "against"}.get(label, "none")
     def macro(preds):
         return round(sum(f1_per_class(gold, preds, classes).values()) / 3, 4)
-    grid = [(s / 20, n / 20) for s in range(2, 15) for n in range(0, 10)]
     out = {"pairs": len(wanted)}
     for name, ps in (("supports_only", single), ("both_phrasings", dual)):
-        best = max(grid, key=lambda t: macro([table_rule(p, *t) for p in ps]))
+        best = max(GRID, key=lambda t: macro([table_rule(p, *t) for p in ps]))
         out[name] = {"argmax": macro([argmax_rule(p) for p in ps]), "table_rule_shipped": macro([table_rule(p, *SHIPPED) for p in ps]),
                      "table_rule_best": macro([table_rule(p, *best) for p in ps]), "best_thresholds": best}
     return out
@@ -238,7 +239,7 @@ def main(argv=None) -> int:
     metrics = {k: round(v, 4) for k, v in metrics.items()}
     templates = tomllib.loads((args.model / "templates.toml").read_text())
     seed = seed_rows(model, tokenizer, id2label, args.seed, templates) if args.seed.exists() else []
-    result_phrasing = phrasing_check(model, tokenizer, id2label, rows, templates)
+    result_phrasing = phrasing_check(model, tokenizer, id2label, rows, probs, templates)
     result = {"metrics": metrics, "counts": {f"{s}/{t}": len(v[0]) for (s, t), v in by.items()},
               "pairs_per_second": round(len(rows) / elapsed, 1), "table_rule": calibrate(rows, probs), "phrasing": result_phrasing, "seed": seed}
     args.out.parent.mkdir(parents=True, exist_ok=True)

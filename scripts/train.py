@@ -243,8 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad],
                                   lr=args.lr, weight_decay=0.01)
     warmup = max(1, int(args.steps * args.warmup))
+
+    def lr_factor(s: int) -> float:
+        """Linear warm-up, then linear decay to zero at the planned (possibly shortened) end."""
+        return min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / max(1, plan["steps"] - warmup)))
+
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / max(1, plan["steps"] - warmup))))
+        optimizer, lr_factor)
 
     step = 0
     checkpoint = latest_checkpoint(args.work)
@@ -255,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                                       lr=args.lr, weight_decay=0.01)
         optimizer.load_state_dict(state["optimizer"])
         scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda s: min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / max(1, plan["steps"] - warmup))))
+            optimizer, lr_factor)
         scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng"])
         random.setstate(state["py_rng"])
