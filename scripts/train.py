@@ -198,6 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.base / "model.safetensors").exists():
         print(f"error: no base model in {args.base}; run scripts/fetch-base-model", file=sys.stderr)
         return 2
+    if args.init and not (args.init / "model.safetensors").exists():
+        print(f"error: --init {args.init} holds no model.safetensors (a fully fine-tuned model "
+              f"directory, e.g. the first stage's --out)", file=sys.stderr)
+        return 2
+    if not args.export_only and not args.data.exists():
+        print(f"error: no training data at {args.data}; run scripts/build-training-set", file=sys.stderr)
+        return 2
     args.work.mkdir(parents=True, exist_ok=True)
     if args.export_only:
         checkpoint = latest_checkpoint(args.work)
