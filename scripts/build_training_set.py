@@ -454,12 +454,13 @@ REPORT_COUNTRIES = ["North Korea", "Syria", "Venezuela", "Belarus", "Myanmar", "
                     "Sudan", "Cuba", "Libya"]
 
 
-def report_topics(data: Path, rng: random.Random, composed: int = 300) -> list[str]:
-    """Short topic phrases from VAST's train split, plus composed policy topics."""
+def report_topics(data: Path, rng: random.Random, composed: int = 300, split: str = "train") -> list[str]:
+    """Short topic phrases from a VAST split, plus composed policy topics."""
     topics = set()
-    with gzip.open(data / "vast/vast_train.csv.gz", "rt", encoding="utf-8") as handle:
+    path = data / ("vast/vast_train.csv.gz" if split == "train" else "vast/vast_dev.csv")
+    with (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8")) as handle:
         for row in csv.DictReader(handle):
-            topic = clean(row["topic_str"])
+            topic = clean(row["topic_str"] if "topic_str" in row else row["Target 1"])
             if 1 <= len(topic.split()) <= 5 and topic.isascii():
                 topics.add(topic)
     topics = sorted(topics)
@@ -514,6 +515,119 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
         elif rng.random() < wrong_actor_rate:
             pairs.append(ask(premise, bystander, topic, "none", polarity, "stance-wrong-actor"))
     return pairs
+
+
+# Compound reports, the third stage's data. Two shapes that plain reports do not teach:
+# - a measure aimed at a target ("sanctions against Iran over its nuclear program", "a ban on
+#   handguns"): pushing for the measure is opposing its target; opposing the measure says
+#   nothing sure about the target; the actor whose support is sought has no stance yet;
+# - stacked clauses: a concession on one thing, then the actor's stance on the topic, then
+#   someone else's objection ("X praised A, but insisted that B must go ahead, despite Y's
+#   objections"), where the stance must stay with its own actor and topic.
+# Frames, targets and names are split in two: the held-out half builds compound-dev.jsonl, so
+# that its accuracy says whether the shapes were learnt rather than the wording.
+MEASURES = [
+    ("tougher sanctions against {country} over {program}", "{country}'s {program_bare}"),
+    ("new sanctions on {country} over {program}", "{country}'s {program_bare}"),
+    ("a UN resolution condemning {country} for {program}", "{country}'s {program_bare}"),
+    ("an arms embargo on {country} until it ends {program}", "{country}'s {program_bare}"),
+    ("a ban on {thing}", "{thing}"), ("a crackdown on {thing}", "{thing}"),
+    ("strict limits on {thing}", "{thing}"), ("a punitive tax on {thing}", "{thing}"),
+    ("new curbs on {thing}", "{thing}"), ("an end to {thing}", "{thing}"),
+]
+MEASURE_FRAMES = {
+    "favor": ["{actor} is seeking {other}'s support for {measure}", "{actor} pressed for {measure}",
+              "{actor}, pushing for {measure}, said talks would go on",
+              "{actor} won {other}'s backing for {measure}", "{actor} demanded {measure}",
+              "{actor} said the world needed {measure}", "{actor} lobbied {other} to back {measure}",
+              "{actor} introduced a bill for {measure}"],
+    "against": ["{actor} opposed {measure}", "{actor} warned that {measure} would backfire",
+                "{actor} blocked {measure}", "{actor} refused to back {measure}"],
+}
+PROGRAMS = [("its nuclear program", "nuclear program"), ("its missile tests", "missile tests"),
+            ("its military buildup", "military buildup"), ("its border incursions", "border incursions"),
+            ("its support for armed militias", "support for armed militias"),
+            ("its crackdown on protesters", "crackdown on protesters"),
+            ("its chemical weapons program", "chemical weapons program"),
+            ("its drilling in disputed waters", "drilling in disputed waters")]
+CONCESSIONS = ["called {topic2} ''innovative'' and worth studying", "praised {topic2}",
+               "welcomed {topic2} as a first step", "said {topic2} deserved a close look",
+               "acknowledged the merits of {topic2}", "described {topic2} as interesting",
+               "thanked {other} for {topic2}", "signalled openness to {topic2}"]
+STANCE_CLAUSES = {
+    "favor": ["insisted that {topic} must still go ahead", "said {topic} would proceed as planned",
+              "made clear that {topic} was still needed", "stood by {topic}",
+              "insisted on {topic}", "voiced support for {topic} again"],
+    "against": ["insisted that {topic} must be dropped", "said {topic} was still unacceptable",
+                "made clear that {topic} could not be accepted", "voiced opposition to {topic} again",
+                "still rejected {topic}", "warned again against {topic}"],
+}
+OPENINGS = ["", "", "After talks in Geneva, ", "Speaking after the meeting, ", "On Tuesday, ",
+            "At a joint news conference, "]
+DEV_ACTOR_NAMES = ["Premier Lena Holm", "President Omar Haddad", "the Foreign Office", "Australia",
+                   "Senator Maria Rossi", "the African Union", "Chancellor Jonas Weber", "Mexico"]
+
+
+def held_out(items: list, split: str) -> list:
+    """Every fourth item is held out for compound-dev; the rest are for training."""
+    return [item for i, item in enumerate(items) if (i % 4 == 3) == (split == "dev")]
+
+
+def compound_reports(topics: list[str], templates: Templates, rng: random.Random,
+                     count: int = 4000, split: str = "train") -> list[Pair]:
+    """Measure-and-target reports and stacked-clause reports (see MEASURES), half each."""
+    pick = lambda items: rng.choice(held_out(items, split))  # noqa: E731
+    actors = ACTOR_NAMES if split == "train" else DEV_ACTOR_NAMES
+    things, countries = held_out(REPORT_THINGS, split), held_out(REPORT_COUNTRIES, split)
+    pairs = []
+
+    def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
+        return Pair(premise, templates.stance_hypothesis(actor, topic, polarity),
+                    stance_label(stance, polarity), "compound-reports", split, task, stance,
+                    text_key(premise), polarity)
+
+    def both(premise, actor, topic, stance, task):
+        return [ask(premise, actor, topic, stance, polarity, task) for polarity in ("supports", "opposes")]
+
+    for _ in range(count):
+        actor, other = rng.sample(actors, 2)
+        if rng.random() < 0.5:
+            stance = rng.choice(("favor", "favor", "against"))
+            measure_form, target_form = pick(MEASURES)
+            program, program_bare = rng.choice(held_out(PROGRAMS, split))
+            fill = dict(country=rng.choice([c for c in countries if c not in (actor, other)]), thing=rng.choice(things), program=program,
+                        program_bare=program_bare)
+            measure, target = measure_form.format(**fill), target_form.format(**fill)
+            premise = capitalise(pick(MEASURE_FRAMES[stance]).format(actor=actor, other=other, measure=measure)) + "."
+            pairs += both(premise, actor, measure, stance, "measure")
+            # Pushing for a measure opposes its target; opposing it says nothing sure.
+            pairs += both(premise, actor, target, "against" if stance == "favor" else "none", "measure-target")
+            if other in premise:
+                # Whose support is sought or lobbied for has no stance yet; whose backing was won has.
+                other_stance = "favor" if "backing" in premise else "none"
+                pairs.append(ask(premise, other, measure, other_stance, rng.choice(("supports", "opposes")), "measure-other"))
+        else:
+            topic, topic2 = rng.sample(topics, 2)
+            stance = rng.choice(("favor", "against"))
+            premise = (rng.choice(OPENINGS) + f"{actor} " + pick(CONCESSIONS).format(topic2=topic2, other=other)
+                       + ", but " + pick(STANCE_CLAUSES[stance]).format(topic=topic))
+            other_stance = None
+            if rng.random() < 0.7:
+                other_stance = "against" if stance == "favor" else "favor"
+                premise += pick(REPORT_CLAUSES[other_stance]).format(other=other)
+            premise = capitalise(premise) + "."
+            pairs += both(premise, actor, topic, stance, "stacked")
+            if other_stance is not None:
+                pairs.append(ask(premise, other, topic, other_stance, rng.choice(("supports", "opposes")), "stacked-other"))
+    return pairs
+
+
+def stage3_mix(compounds: list[Pair], reports: list[Pair], train: list[Pair], rng: random.Random) -> list[Pair]:
+    """The compound reports, as many replayed news reports, and twice as many training pairs."""
+    mix = (compounds + rng.sample(reports, min(len(reports), len(compounds)))
+           + rng.sample(train, min(len(train), 2 * len(compounds))))
+    rng.shuffle(mix)
+    return mix
 
 
 def stage2_mix(reports: list[Pair], train: list[Pair], rng: random.Random, replay: int = 2) -> list[Pair]:
@@ -594,15 +708,26 @@ def main(argv: list[str] | None = None) -> int:
     n_train = write_jsonl(args.out / "train.jsonl", train)
     n_dev = write_jsonl(args.out / "dev.jsonl", dev)
     rng = random.Random(args.seed + 1)
-    reports = news_reports(report_topics(args.data, rng), Templates.load(args.templates), rng,
+    templates = Templates.load(args.templates)
+    reports = news_reports(report_topics(args.data, rng), templates, rng,
                            contrast_rate=args.contrast_rate)
     write_jsonl(args.out / "news-reports.jsonl", reports)
     n_stage2 = write_jsonl(args.out / "stage2.jsonl", stage2_mix(reports, train, rng))
+    # Its own random stream, so that adding it left the stage-2 files as they were.
+    rng = random.Random(args.seed + 2)
+    compounds = compound_reports(report_topics(args.data, rng), templates, rng)
+    compound_dev = compound_reports(report_topics(args.data, rng, composed=0, split="dev"), templates, rng,
+                                    count=600, split="dev")
+    write_jsonl(args.out / "compound-reports.jsonl", compounds)
+    write_jsonl(args.out / "compound-dev.jsonl", compound_dev)
+    n_stage3 = write_jsonl(args.out / "stage3.jsonl", stage3_mix(compounds, reports, train, rng))
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
     print(f"wrote {len(reports)} news-report pairs and a stage-2 mix of {n_stage2} pairs "
           f"(news-reports.jsonl, stage2.jsonl)")
+    print(f"wrote {len(compounds)} compound-report pairs, {len(compound_dev)} held-out ones and a "
+          f"stage-3 mix of {n_stage3} pairs (compound-reports.jsonl, compound-dev.jsonl, stage3.jsonl)")
     return 0
 
 

@@ -191,6 +191,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=Path, default=ROOT.parent / "shared/articles/kennebunkport-2007.json")
     parser.add_argument("--out", type=Path, default=ROOT / "work/eval.json")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--compound-dev", type=Path, default=ROOT / "work/data/compound-dev.jsonl",
+                        help="held-out compound reports (scripts/build-training-set); skipped when missing")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pairs per source (0: all)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -201,6 +203,8 @@ def main(argv=None) -> int:
     if torch.cuda.is_available():
         model = model.to("cuda")  # f32 on the GPU too, so its figures match the CPU's
     rows = [json.loads(line) for line in open(args.dev, encoding="utf-8")]
+    if args.compound_dev.exists():
+        rows += [json.loads(line) for line in open(args.compound_dev, encoding="utf-8")]
     if args.limit:
         per_source = defaultdict(list)
         for r in rows:
@@ -236,6 +240,14 @@ def main(argv=None) -> int:
     metrics["fnc1_macro_f1"], _ = macro(("fnc1", "nli"), ["entailment", "neutral", "contradiction"])
     metrics["sentihood_macro_f1"], _ = macro(("sentihood", "target-sentiment"), ["positive", "neutral", "negative"])
     metrics["sst2_acc"] = acc(("sst2", "sentiment"))
+    # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis).
+    compound = [(r["label"], max(p, key=p.get)) for r, p in zip(rows, probs) if r["source"] == "compound-reports"]
+    if compound:
+        metrics["compound_dev_acc"] = sum(g == p for g, p in compound) / len(compound)
+        for task in sorted({r["task"] for r in rows if r["source"] == "compound-reports"}):
+            hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs)
+                    if r["source"] == "compound-reports" and r["task"] == task]
+            metrics[f"compound_dev_{task.replace('-', '_')}_acc"] = sum(hits) / len(hits)
     metrics = {k: round(v, 4) for k, v in metrics.items()}
     templates = tomllib.loads((args.model / "templates.toml").read_text())
     seed = seed_rows(model, tokenizer, id2label, args.seed, templates) if args.seed.exists() else []
@@ -250,6 +262,10 @@ def main(argv=None) -> int:
               "vast_wrong_actor_neutral_acc": "vast/stance-wrong-actor", "semeval_f_avg": "semeval2016/stance-author",
               "newsmtsc_f1m": "newsmtsc/target-sentiment", "snli_acc": "snli/nli", "rte_acc": "rte/nli",
               "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment"}
+    counts.update({name: "compound-reports/" + name.removeprefix("compound_dev_").removesuffix("_acc").replace("_", "-")
+                   for name in metrics if name.startswith("compound_dev_")})
+    result["counts"]["compound-reports/all"] = sum(v for k, v in result["counts"].items() if k.startswith("compound-reports/"))
+    counts["compound_dev_acc"] = "compound-reports/all"
     for name, value in metrics.items():
         print(f"| {name} | {value:.4f} | {result['counts'].get(counts[name], 0)} |")
     print(f"\nphrasings on VAST dev: {json.dumps(result['phrasing'])}")

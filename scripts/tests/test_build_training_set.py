@@ -1,6 +1,7 @@
 """Pin the training-set builder: label mapping, templates, deduplication and no leakage."""
 
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -136,3 +137,36 @@ def test_contrast_reports_ask_about_the_second_topic_with_its_own_stance():
         assert main and all(q.gold != p.gold for q in main)
         assert hypothesis_actor(p) == hypothesis_actor(main[0])
         assert p.label == b.stance_label(p.gold, p.polarity)
+
+
+def test_compound_reports_oppose_the_target_of_a_measure_and_keep_stacked_stances_apart():
+    topics = ["the pipeline", "the tax", "school vouchers"]
+    pairs = b.compound_reports(topics, TEMPLATES, random.Random(7), count=400)
+    by_premise = {}
+    for p in pairs:
+        assert p.label == b.stance_label(p.gold, p.polarity)
+        by_premise.setdefault(p.premise, []).append(p)
+    for group in by_premise.values():
+        tasks = {p.task: p.gold for p in group}
+        # Pushing for a measure opposes its target; opposing the measure says nothing sure.
+        if "measure" in tasks:
+            assert tasks["measure-target"] == ("against" if tasks["measure"] == "favor" else "none")
+        # In a stacked report the actor's stance follows "but", and the other actor's objection
+        # or support is the opposite one.
+        if "stacked-other" in tasks:
+            assert tasks["stacked-other"] != tasks["stacked"] and tasks["stacked"] in ("favor", "against")
+    assert {p.task for p in pairs} >= {"measure", "measure-target", "measure-other", "stacked", "stacked-other"}
+
+
+def test_compound_dev_holds_out_frames_and_names():
+    topics = ["the pipeline", "the tax", "school vouchers"]
+    train = b.compound_reports(topics, TEMPLATES, random.Random(8), count=600)
+    dev = b.compound_reports(topics, TEMPLATES, random.Random(9), count=300, split="dev")
+    assert {p.split for p in dev} == {"dev"}
+    assert not {p.premise for p in train} & {p.premise for p in dev}
+    # The longest fixed wording of each held-out concession never reaches training.
+    held = [max(re.split(r"\{\w+\}", c), key=len).strip() for c in b.held_out(b.CONCESSIONS, "dev")]
+    for p in train:
+        assert not any(name in p.premise for name in b.DEV_ACTOR_NAMES)
+        assert not any(words in p.premise for words in held)
+    assert any(words in p.premise for p in dev for words in held)
