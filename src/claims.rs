@@ -1,14 +1,17 @@
 //! Stage 4, claims: the questions the model is asked. For every sentence and every
 //! (stance-holder, topic) it links, one hypothesis such as "Vladimir Putin supports the planned
 //! US missile shield." For every (sentence, actor), one sentiment hypothesis. The phrasing comes
-//! from the model's `templates.toml`, the same file its training data was built from.
+//! from the model's `templates.toml`, the same file its training data was built from. Within a
+//! sentence, clause boundaries decide which topics an actor named only in a concession is asked
+//! about, and drop a third party's concession from the premise (see `Scope`).
 
 use std::path::Path;
 
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::mentions::{Mentions, TopicLink};
+use crate::mentions::{ActorLink, Mentions, TopicLink};
+use crate::text::clauses::{self, Clause};
 use crate::text::Sentence;
 
 /// The hypothesis templates that ship with a model.
@@ -127,6 +130,69 @@ pub struct Claim {
     pub hypothesis: String,
 }
 
+/// Where in a sentence each stance-holder and topic is named, by clause (see
+/// [`crate::text::clauses`]), so that a third party's concession neither speaks for the
+/// sentence's subject nor reaches a topic it is not about.
+struct Scope<'a> {
+    text: &'a str,
+    clauses: Vec<Clause>,
+    /// (actor id, clause) for each mention outside quotes.
+    actors: Vec<(&'a str, usize)>,
+    /// (topic id, clause) for each alias mention.
+    topics: Vec<(&'a str, usize)>,
+}
+
+impl<'a> Scope<'a> {
+    fn new(sentence: &'a Sentence, mentions: &'a Mentions) -> Self {
+        let clauses = clauses::clauses(&sentence.text);
+        let offset = sentence.span.0;
+        let at = |span: (usize, usize)| span.0.checked_sub(offset).and_then(|start| clauses::clause_at(&clauses, start));
+        let actors = mentions
+            .actor_mentions
+            .iter()
+            .filter(|m| m.sentence == sentence.index && !m.in_quote && m.link != ActorLink::Speaker)
+            .filter_map(|m| Some((m.actor.as_str(), at(m.span)?)))
+            .collect();
+        let topics = mentions
+            .topic_mentions
+            .iter()
+            .filter(|m| m.sentence == sentence.index && m.link == TopicLink::Alias)
+            .filter_map(|m| Some((m.topic.as_str(), at(m.span)?)))
+            .collect();
+        Scope { text: &sentence.text, clauses, actors, topics }
+    }
+
+    fn clauses_naming(&self, actor: &str) -> Vec<usize> {
+        self.actors.iter().filter(|(id, _)| *id == actor).map(|(_, clause)| *clause).collect()
+    }
+
+    /// Whether the sentence can state `actor`'s stance on `topic`. An actor named only in
+    /// concessive clauses ("..., despite Russia's objections") objects to what the clause it
+    /// qualifies is about, not to a topic elsewhere in the sentence. Topics carried from
+    /// context, and speakers of quotes, are not restricted.
+    fn links(&self, actor: &str, topic: &str, link: TopicLink) -> bool {
+        let own = self.clauses_naming(actor);
+        if link != TopicLink::Alias || own.is_empty() || own.iter().any(|&c| !self.clauses[c].concessive) {
+            return true;
+        }
+        let reach: Vec<usize> = own.iter().flat_map(|&c| std::iter::once(c).chain(clauses::attached_to(&self.clauses, c))).collect();
+        self.topics.iter().any(|(id, clause)| *id == topic && reach.contains(clause))
+    }
+
+    /// The sentence as a premise about `actor` and `topic`: without concessive clauses that
+    /// give another actor's position and name neither this actor nor the topic, so that
+    /// "despite Russia's objections" is not read as Bush's stance.
+    fn premise(&self, actor: &str, topic: &str) -> String {
+        let drop: Vec<usize> = (0..self.clauses.len())
+            .filter(|&c| self.clauses[c].concessive)
+            .filter(|&c| self.actors.iter().any(|(id, at)| *at == c && *id != actor))
+            .filter(|&c| !self.actors.iter().any(|(id, at)| *at == c && *id == actor))
+            .filter(|&c| !self.topics.iter().any(|(id, at)| *at == c && *id == topic))
+            .collect();
+        if drop.is_empty() || drop.len() == self.clauses.len() { self.text.to_string() } else { clauses::without(self.text, &self.clauses, &drop) }
+    }
+}
+
 /// Build every claim of an article.
 pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates, with_sentiment: bool) -> Vec<Claim> {
     let mut claims = Vec::new();
@@ -136,19 +202,21 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
             continue;
         }
         let topics = mentions.topics_of(sentence.index);
+        let scope = Scope::new(sentence, mentions);
         for actor_id in holders {
             let Some(actor) = mentions.actor(actor_id) else { continue };
-            let premise = match mentions.carried_speaker(sentence.index) {
-                Some(speaker) if speaker == actor_id => templates.speech(&actor.phrase, &sentence.text),
-                _ => sentence.text.clone(),
-            };
+            let speaker = mentions.carried_speaker(sentence.index) == Some(actor_id);
             for (topic_id, link) in &topics {
                 let Some(topic) = mentions.topics.iter().find(|t| t.id == *topic_id) else { continue };
+                if !scope.links(actor_id, topic_id, *link) {
+                    continue;
+                }
+                let premise = if speaker { templates.speech(&actor.phrase, &sentence.text) } else { scope.premise(actor_id, topic_id) };
                 claims.push(Claim {
                     sentence: sentence.index,
                     actor: actor_id.to_string(),
                     question: Question::Stance { topic: topic.id.clone(), link: *link },
-                    premise: premise.clone(),
+                    premise,
                     hypothesis: templates.stance(&actor.phrase, &topic.label),
                 });
             }
@@ -202,6 +270,32 @@ mod tests {
         assert_eq!(claims[0].hypothesis, "Angela Merkel supports import tariffs.");
         assert_eq!(claims[3].premise, "Vladimir Putin said: ''They hurt everyone.''");
         assert!(matches!(claims[3].question, Question::Stance { link: TopicLink::Context, .. }));
+    }
+
+    #[test]
+    fn a_third_party_concession_is_scoped_to_its_clause() {
+        let text = "Chancellor Anna Lund praised the counter-proposal, but insisted that the pipeline must still go ahead, despite Norway's objections.";
+        let sentences = sentences(text);
+        let topics = vec![Topic::parse_spec("the pipeline=pipeline").unwrap(), Topic::parse_spec("the counter-proposal=counter-proposal").unwrap()];
+        let found = mentions::find(text, &sentences, &[], &topics, true);
+        let claims = build(&sentences, &found, &templates(), false);
+        let asked: Vec<(&str, &str, &str)> = claims
+            .iter()
+            .map(|c| match &c.question {
+                Question::Stance { topic, .. } => (c.actor.as_str(), topic.as_str(), c.premise.as_str()),
+                Question::Sentiment => unreachable!(),
+            })
+            .collect();
+        let lund_pipeline = "Chancellor Anna Lund praised the counter-proposal, but insisted that the pipeline must still go ahead.";
+        assert_eq!(
+            asked,
+            vec![
+                ("anna-lund", "the-counter-proposal", lund_pipeline),
+                ("anna-lund", "the-pipeline", lund_pipeline),
+                // Norway objects to what its clause qualifies (the pipeline), not to the proposal.
+                ("norway", "the-pipeline", text),
+            ]
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Text stages: [`clean`] drops site furniture, [`sentences`] splits prose into sentences.
-//! Both keep byte offsets into the original article text.
+//! Both keep byte offsets into the original article text. [`clauses`] finds where a sentence
+//! turns, for the claims stage.
 
+pub mod clauses;
 pub mod clean;
 pub mod sentences;
 
