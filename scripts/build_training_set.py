@@ -523,7 +523,8 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
 #   nothing sure about the target; the actor whose support is sought has no stance yet;
 # - stacked clauses: a concession on one thing, then the actor's stance on the topic, then
 #   someone else's objection ("X praised A, but insisted that B must go ahead, despite Y's
-#   objections"), where the stance must stay with its own actor and topic.
+#   objections"), where the stance must stay with its own actor and topic: the other actor's
+#   objection is to B, and says nothing of A.
 # Frames, targets and names are split in two: the held-out half builds compound-dev.jsonl, so
 # that its accuracy says whether the shapes were learnt rather than the wording.
 MEASURES = [
@@ -619,6 +620,10 @@ def compound_reports(topics: list[str], templates: Templates, rng: random.Random
             pairs += both(premise, actor, topic, stance, "stacked")
             if other_stance is not None:
                 pairs.append(ask(premise, other, topic, other_stance, rng.choice(("supports", "opposes")), "stacked-other"))
+                # The objection or support is to the topic after "but", not to the conceded one
+                # (unless the concession names the other actor, as "thanked {other} for" does).
+                if other not in premise.split(", but ")[0]:
+                    pairs.append(ask(premise, other, topic2, "none", rng.choice(("supports", "opposes")), "stacked-other-conceded"))
     return pairs
 
 

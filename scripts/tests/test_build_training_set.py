@@ -155,7 +155,10 @@ def test_compound_reports_oppose_the_target_of_a_measure_and_keep_stacked_stance
         # or support is the opposite one.
         if "stacked-other" in tasks:
             assert tasks["stacked-other"] != tasks["stacked"] and tasks["stacked"] in ("favor", "against")
-    assert {p.task for p in pairs} >= {"measure", "measure-target", "measure-other", "stacked", "stacked-other"}
+        if "stacked-other-conceded" in tasks:
+            assert tasks["stacked-other-conceded"] == "none"
+    assert {p.task for p in pairs} >= {"measure", "measure-target", "measure-other", "stacked", "stacked-other",
+                                       "stacked-other-conceded"}
 
 
 def test_compound_dev_holds_out_frames_and_names():
