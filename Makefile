@@ -42,13 +42,16 @@ $(VENV)/.installed: scripts/requirements.txt
 data:
 	scripts/build-training-set
 
-# The committed model's recipe: stage 1 over the whole training set (a GPU if present), then
-# stage 2 on synthetic news reports mixed with replayed pairs, written to the model directory.
+# The committed model's recipe: stage 1 over the whole training set (a GPU if present), stage 2
+# on synthetic news reports mixed with replayed pairs, stage 3 on compound reports (a measure
+# and its target; stacked clauses) mixed the same way, written to the model directory.
 TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full --out work/stage1-model
-STAGE2_ARGS ?= --init work/stage1-model --data work/data/stage2.jsonl --steps 1000 --lr 3e-5 --work work/train-stage2
+STAGE2_ARGS ?= --init work/stage1-model --data work/data/stage2.jsonl --steps 1000 --lr 3e-5 --work work/train-stage2 --out work/stage2-model
+STAGE3_ARGS ?= --init work/stage2-model --data work/data/stage3.jsonl --steps 1000 --lr 1.5e-5 --work work/train-stage3
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
 	scripts/train $(STAGE2_ARGS)
+	scripts/train $(STAGE3_ARGS)
 
 evaluate: base-model venv data
 	scripts/evaluate
