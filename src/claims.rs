@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::mentions::{ActorLink, Mentions, TopicLink};
 use crate::text::clauses::{self, Clause};
-use crate::text::Sentence;
+use crate::text::{Sentence, capitalise};
 
 /// The hypothesis templates that ship with a model.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,11 +94,6 @@ impl Templates {
     pub fn speech(&self, actor: &str, text: &str) -> String {
         self.speech_forms[0].replace("{actor}", actor).replace("{text}", text)
     }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
 }
 
 /// What a claim asks.

@@ -82,22 +82,17 @@ pub fn clause_at(clauses: &[Clause], offset: usize) -> Option<usize> {
     clauses.iter().position(|c| c.span.0 <= offset && offset < c.span.1)
 }
 
-/// The sentence without the clauses in `drop`, keeping its final punctuation and capital.
+/// The sentence without the clauses in `drop`, keeping its closing punctuation (and closing
+/// quotes) once, at the end, and its capital.
 pub fn without(sentence: &str, clauses: &[Clause], drop: &[usize]) -> String {
+    let body_end = sentence.trim_end_matches(['.', '!', '?', '"', '\'', '\u{201d}']).len();
     let kept: Vec<&str> = clauses
         .iter()
         .enumerate()
         .filter(|(i, _)| !drop.contains(i))
-        .map(|(_, c)| sentence[c.span.0..c.span.1].trim_end_matches(['.', '!', '?']))
+        .map(|(_, c)| &sentence[c.span.0.min(body_end)..c.span.1.min(body_end)])
         .collect();
-    let mut text = kept.join(", ");
-    let ending: String = sentence.chars().rev().take_while(|c| matches!(c, '.' | '!' | '?' | '"' | '\'' | '\u{201d}')).collect();
-    text.extend(ending.chars().rev());
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) if !first.is_uppercase() => first.to_uppercase().chain(chars).collect(),
-        _ => text,
-    }
+    super::capitalise(&(kept.join(", ") + &sentence[body_end..]))
 }
 
 #[cfg(test)]
@@ -149,5 +144,8 @@ mod tests {
         let s = "Despite protests from Norway, Sweden backed the pipeline.";
         assert_eq!(without(s, &clauses(s), &[0]), "Sweden backed the pipeline.");
         assert_eq!(clause_at(&found, SEED_LIKE.find("Norway").unwrap()), Some(2));
+        // A closing quote ends the sentence once, not twice.
+        let s = "Despite objections from Norway, Lund said ''we back it.''";
+        assert_eq!(without(s, &clauses(s), &[0]), "Lund said ''we back it.''");
     }
 }

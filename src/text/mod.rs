@@ -13,3 +13,9 @@ pub use sentences::{Sentence, split};
 pub fn sentences(text: &str) -> Vec<Sentence> {
     split(text, &clean(text))
 }
+
+/// `text` with its first character upper-cased ("the United States supports ..." → "The ...").
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_uppercase().chain(chars).collect())
+}
