@@ -33,6 +33,7 @@ import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, asdict
+from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -470,6 +471,13 @@ def report_topics(data: Path, rng: random.Random, composed: int = 300, split: st
     return topics
 
 
+def report_pair(templates: Templates, source: str, split: str, premise: str, actor: str, topic: str,
+                stance: str, polarity: str, task: str) -> Pair:
+    """One synthetic report asked about one actor's stance on one topic, in one phrasing."""
+    return Pair(premise, templates.stance_hypothesis(actor, topic, polarity), stance_label(stance, polarity),
+                source, split, task, stance, text_key(premise), polarity)
+
+
 def news_reports(topics: list[str], templates: Templates, rng: random.Random,
                  count: int = 6000, clause_rate: float = 0.5,
                  wrong_actor_rate: float = 0.3, contrast_rate: float = 0.0) -> list[Pair]:
@@ -479,10 +487,7 @@ def news_reports(topics: list[str], templates: Templates, rng: random.Random,
     criticised B"), and the second topic is asked too, so the stance goes with its own topic."""
     pairs = []
 
-    def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
-        return Pair(premise, templates.stance_hypothesis(actor, topic, polarity),
-                    stance_label(stance, polarity), "news-reports", "train", task, stance,
-                    text_key(premise), polarity)
+    ask = partial(report_pair, templates, "news-reports", "train")
 
     for _ in range(count):
         stance = rng.choice(("favor", "against", "none"))
@@ -582,10 +587,7 @@ def compound_reports(topics: list[str], templates: Templates, rng: random.Random
     things, countries = held_out(REPORT_THINGS, split), held_out(REPORT_COUNTRIES, split)
     pairs = []
 
-    def ask(premise: str, actor: str, topic: str, stance: str, polarity: str, task: str) -> Pair:
-        return Pair(premise, templates.stance_hypothesis(actor, topic, polarity),
-                    stance_label(stance, polarity), "compound-reports", split, task, stance,
-                    text_key(premise), polarity)
+    ask = partial(report_pair, templates, "compound-reports", split)
 
     def both(premise, actor, topic, stance, task):
         return [ask(premise, actor, topic, stance, polarity, task) for polarity in ("supports", "opposes")]
@@ -627,20 +629,24 @@ def compound_reports(topics: list[str], templates: Templates, rng: random.Random
     return pairs
 
 
-def stage3_mix(compounds: list[Pair], reports: list[Pair], train: list[Pair], rng: random.Random) -> list[Pair]:
-    """The compound reports, as many replayed news reports, and twice as many training pairs."""
-    mix = (compounds + rng.sample(reports, min(len(reports), len(compounds)))
-           + rng.sample(train, min(len(train), 2 * len(compounds))))
+def replay_mix(new: list[Pair], replays: list[tuple[list[Pair], int]], rng: random.Random) -> list[Pair]:
+    """`new` plus, from each earlier pool, that many pairs sampled (all of it if smaller),
+    shuffled: a short later stage that must not forget the earlier ones."""
+    mix = list(new)
+    for pool, count in replays:
+        mix += rng.sample(pool, min(len(pool), count))
     rng.shuffle(mix)
     return mix
+
+
+def stage3_mix(compounds: list[Pair], reports: list[Pair], train: list[Pair], rng: random.Random) -> list[Pair]:
+    """The compound reports, as many replayed news reports, and twice as many training pairs."""
+    return replay_mix(compounds, [(reports, len(compounds)), (train, 2 * len(compounds))], rng)
 
 
 def stage2_mix(reports: list[Pair], train: list[Pair], rng: random.Random, replay: int = 2) -> list[Pair]:
-    """The reports plus `replay` times as many pairs of the main training set, shuffled, for a
-    short second stage that must not forget the first."""
-    mix = reports + rng.sample(train, min(len(train), replay * len(reports)))
-    rng.shuffle(mix)
-    return mix
+    """The reports plus `replay` times as many pairs of the main training set."""
+    return replay_mix(reports, [(train, replay * len(reports))], rng)
 
 
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:

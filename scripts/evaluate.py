@@ -240,14 +240,19 @@ def main(argv=None) -> int:
     metrics["fnc1_macro_f1"], _ = macro(("fnc1", "nli"), ["entailment", "neutral", "contradiction"])
     metrics["sentihood_macro_f1"], _ = macro(("sentihood", "target-sentiment"), ["positive", "neutral", "negative"])
     metrics["sst2_acc"] = acc(("sst2", "sentiment"))
-    # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis).
-    compound = [(r["label"], max(p, key=p.get)) for r, p in zip(rows, probs) if r["source"] == "compound-reports"]
-    if compound:
-        metrics["compound_dev_acc"] = sum(g == p for g, p in compound) / len(compound)
-        for task in sorted({r["task"] for r in rows if r["source"] == "compound-reports"}):
-            hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs)
-                    if r["source"] == "compound-reports" and r["task"] == task]
-            metrics[f"compound_dev_{task.replace('-', '_')}_acc"] = sum(hits) / len(hits)
+    # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis),
+    # overall and by task; `compound_counts` names each metric's pair count for the printout.
+    compound_hits = defaultdict(list)
+    for row, p in zip(rows, probs):
+        if row["source"] == "compound-reports":
+            hit = max(p, key=p.get) == row["label"]
+            compound_hits["all"].append(hit)
+            compound_hits[row["task"]].append(hit)
+    compound_counts = {}
+    for task in sorted(compound_hits, key=lambda t: (t != "all", t)):
+        name = "compound_dev_acc" if task == "all" else f"compound_dev_{task.replace('-', '_')}_acc"
+        metrics[name] = sum(compound_hits[task]) / len(compound_hits[task])
+        compound_counts[name] = len(compound_hits[task])
     metrics = {k: round(v, 4) for k, v in metrics.items()}
     templates = tomllib.loads((args.model / "templates.toml").read_text())
     seed = seed_rows(model, tokenizer, id2label, args.seed, templates) if args.seed.exists() else []
@@ -262,12 +267,9 @@ def main(argv=None) -> int:
               "vast_wrong_actor_neutral_acc": "vast/stance-wrong-actor", "semeval_f_avg": "semeval2016/stance-author",
               "newsmtsc_f1m": "newsmtsc/target-sentiment", "snli_acc": "snli/nli", "rte_acc": "rte/nli",
               "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment"}
-    counts.update({name: "compound-reports/" + name.removeprefix("compound_dev_").removesuffix("_acc").replace("_", "-")
-                   for name in metrics if name.startswith("compound_dev_")})
-    result["counts"]["compound-reports/all"] = sum(v for k, v in result["counts"].items() if k.startswith("compound-reports/"))
-    counts["compound_dev_acc"] = "compound-reports/all"
     for name, value in metrics.items():
-        print(f"| {name} | {value:.4f} | {result['counts'].get(counts[name], 0)} |")
+        count = compound_counts[name] if name in compound_counts else result["counts"].get(counts[name], 0)
+        print(f"| {name} | {value:.4f} | {count} |")
     print(f"\nphrasings on VAST dev: {json.dumps(result['phrasing'])}")
     if result["table_rule"]:
         print(f"\ntable rule on VAST dev actor pairs: {json.dumps(result['table_rule'])}")
