@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STANDPOINT := target/release/standpoint
 
-.PHONY: example build test test-rust test-python acceptance base-model venv data train evaluate fixtures bench clean
+.PHONY: example build test test-rust test-python acceptance eval base-model venv data train evaluate fixtures bench clean
 
 ## The main job: fetch the base weights, build, and print the stance table of the example article.
 example: base-model build
@@ -28,6 +28,13 @@ test-python:
 ## The pipeline issue's acceptance bar on the seed article (needs ../shared and the default model).
 acceptance: build
 	$(CARGO) test --release --test seed_e2e -- --include-ignored --nocapture
+
+## The whole pipeline against the annotated actor-stance dev set (needs ../shared): topics only,
+## then with the gold actors given.
+DEV_SET ?= ../shared/articles/actor-stance-dev.jsonl
+eval: base-model build
+	$(STANDPOINT) eval $(DEV_SET)
+	$(STANDPOINT) eval $(DEV_SET) --gold-actors
 
 base-model:
 	scripts/fetch-base-model

@@ -14,6 +14,7 @@
 
 pub mod claims;
 pub mod error;
+pub mod eval;
 pub mod mentions;
 pub mod model;
 pub mod pipeline;

@@ -64,6 +64,17 @@ enum Command {
     Export(ExportArgs),
     /// Measure throughput (pairs/s at several batch sizes) and an article's end-to-end latency.
     Bench(BenchArgs),
+    /// Score Standpoint against annotated articles (the actor-stance gold format).
+    ///
+    /// Each article is analysed with its gold topics; actors are found as usual, or given
+    /// with --gold-actors. Prints micro/macro-F1, recall, a confusion table and one line per
+    /// article.
+    ///
+    /// Examples:
+    ///   standpoint eval ../shared/articles/actor-stance-dev.jsonl
+    ///   standpoint eval gold.jsonl --gold-actors --format json > scores.json
+    #[command(verbatim_doc_comment)]
+    Eval(EvalArgs),
 }
 
 #[derive(Args)]
@@ -271,6 +282,32 @@ struct BenchArgs {
     model: ModelArgs,
 }
 
+#[derive(Args)]
+struct EvalArgs {
+    /// Gold file: one annotated article per line ({id, text, topics, actors, gold}).
+    gold: PathBuf,
+    /// Give the gold actors (with their aliases) instead of finding actors.
+    #[arg(long)]
+    gold_actors: bool,
+    /// Only these article ids (repeatable).
+    #[arg(long = "article", value_name = "ID")]
+    articles: Vec<String>,
+    /// text or json.
+    #[arg(long, default_value = "text")]
+    format: String,
+    /// In text output, list every gold row and false positive under its article.
+    #[arg(long)]
+    rows: bool,
+    /// Also write every article's full report here (JSON lines), to read the errors.
+    #[arg(long, value_name = "FILE")]
+    reports: Option<PathBuf>,
+    /// Ask only "X supports T" per stance.
+    #[arg(long)]
+    one_phrasing: bool,
+    #[command(flatten)]
+    model: ModelArgs,
+}
+
 /// An article file in JSON, optionally with the caller's topics and actors.
 #[derive(Deserialize)]
 struct ArticleFile {
@@ -302,6 +339,7 @@ fn main() -> ExitCode {
         Command::Tables(args) => tables(args),
         Command::Export(args) => export(args),
         Command::Bench(args) => bench(args),
+        Command::Eval(args) => eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -508,5 +546,54 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
         warm.timings.pairs,
         warm.timings.unique_pairs
     );
+    Ok(())
+}
+
+fn eval(args: EvalArgs) -> Result<(), Error> {
+    if !matches!(args.format.as_str(), "text" | "json") {
+        return Err(Error::InvalidInput(format!("unknown format {:?}; use text or json", args.format)));
+    }
+    let mut gold = standpoint::eval::gold::read(&args.gold)?;
+    if !args.articles.is_empty() {
+        if let Some(missing) = args.articles.iter().find(|id| !gold.iter().any(|a| &a.id == *id)) {
+            return Err(Error::InvalidInput(format!("{}: no article has id {missing:?}", args.gold.display())));
+        }
+        gold.retain(|a| args.articles.contains(&a.id));
+    }
+    let mut dump = match &args.reports {
+        Some(path) => Some(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| Error::io(path, e))?)),
+        None => None,
+    };
+    let pipeline = load_pipeline(&args.model)?;
+    // Sentiment does not enter the table: skip its pairs.
+    let base = Options { sentiment: false, both_phrasings: !args.one_phrasing, ..Options::default() };
+    let config = standpoint::eval::EvalConfig { gold_actors: args.gold_actors };
+    let progress = indicatif::ProgressBar::new(gold.len() as u64);
+    progress.set_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} articles  {elapsed} (eta {eta})").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut write_error = None;
+    let report = standpoint::eval::run(&pipeline, &gold, &base, config, |_, report| {
+        progress.inc(1);
+        if let (Some(out), None) = (dump.as_mut(), &write_error) {
+            use std::io::Write;
+            let line = serde_json::to_string(report).unwrap_or_default();
+            if let Err(e) = writeln!(out, "{line}") {
+                write_error = Some(e);
+            }
+        }
+    })?;
+    progress.finish_and_clear();
+    if let (Some(e), Some(path)) = (write_error, &args.reports) {
+        return Err(Error::io(path, e));
+    }
+    if let (Some(mut out), Some(path)) = (dump, &args.reports) {
+        use std::io::Write;
+        out.flush().map_err(|e| Error::io(path, e))?;
+    }
+    match args.format.as_str() {
+        "json" => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        _ => print!("{}", report.to_text(args.rows)),
+    }
     Ok(())
 }
