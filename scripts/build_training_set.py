@@ -17,6 +17,11 @@ Besides train.jsonl and dev.jsonl it writes news-reports.jsonl (synthetic third-
 of a stance, see REPORT_FRAMES) and stage2.jsonl (those reports mixed with twice as many
 training pairs), the data of the model's second training stage.
 
+It also writes the fourth stage's data (see news_reasoning.py): news-real.jsonl (pairs from the
+shapes of real FNC-1 news sentences), reasoning-dev.jsonl and stage4-dev.jsonl (held-out
+reasoning templates and the new sets' dev splits) and stage4.jsonl (the new pairs with the
+newer public sets and replayed earlier pairs). The actor-stance dev articles are never in it.
+
 Non-commercial sets (SICK, Financial PhraseBank) are left out on purpose.
 """
 
@@ -36,6 +41,9 @@ from dataclasses import dataclass, asdict
 from functools import partial
 from pathlib import Path
 from typing import Iterable, Iterator
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import news_reasoning  # noqa: E402  (a sibling module, importable when run as a script)
 
 LABELS = ("entailment", "neutral", "contradiction")
 
@@ -649,6 +657,42 @@ def stage2_mix(reports: list[Pair], train: list[Pair], rng: random.Random, repla
     return replay_mix(reports, [(train, replay * len(reports))], rng)
 
 
+def as_pair(row: dict) -> Pair:
+    return Pair(**{**row, "premise": clean(row["premise"]), "hypothesis": clean(row["hypothesis"])})
+
+
+def stage4_sets(data: Path, articles: Path, train: list[Pair], reports: list[Pair], compounds: list[Pair],
+                seed: int) -> tuple[list[Pair], list[Pair], list[Pair]]:
+    """(stage-4 mix, news-real pairs, stage-4 dev pairs). The mix: the real-sentence pairs twice,
+    reasoning templates, MultiNLI, PERSPECTRUM, IBM claim stance, GWSD, P-Stance (sampled), ARC,
+    and replayed pairs of the earlier stages, without any pair built from an actor-stance dev
+    article (the earlier stages' FNC-1 pairs included some of those bodies)."""
+    rng = random.Random(seed + 3)
+    real = [as_pair(p) for p in news_reasoning.real_reports(data, articles, rng)]
+    topics = report_topics(data, rng)
+    dev_topics = report_topics(data, rng, composed=0, split="dev")
+    reasoning = [as_pair(p) for p in news_reasoning.reasoning_templates(topics, rng, 5000, "train")]
+    reasoning_dev = [as_pair(p) for p in news_reasoning.reasoning_templates(dev_topics, rng, 500, "dev")]
+    public = []
+    public += news_reasoning.read_mnli(data, seed)
+    public += news_reasoning.read_perspectrum(data, rng)
+    public += news_reasoning.read_ibm(data, rng)
+    public += news_reasoning.read_gwsd(data, rng, seed)
+    public += news_reasoning.read_pstance(data, rng, limit=5000)
+    arc = [p for p in news_reasoning.read_arc(data, reduce_body, seed)]
+    rng.shuffle(arc)
+    public += [p for p in arc if p["split"] == "dev"] + [p for p in arc if p["split"] == "train"][:5000]
+    public = [as_pair(p) for p in public]
+    excluded = {"fnc1-body-" + i for i in news_reasoning.dev_body_ids(articles)}
+    new_train = [p for p in real if p.split == "train"] * 2 + reasoning + [p for p in public if p.split == "train"]
+    dev = [p for p in real if p.split == "dev"] + reasoning_dev + [p for p in public if p.split == "dev"]
+    dev_texts = {p.text_id for p in dev} | {text_key(p.premise) for p in dev}
+    new_train = [p for p in new_train if p.text_id not in dev_texts and text_key(p.premise) not in dev_texts]
+    clean_replay = lambda pool: [p for p in pool if p.text_id not in excluded]  # noqa: E731
+    mix = replay_mix(new_train, [(clean_replay(train), 12000), (reports, 3000), (compounds, 3000)], rng)
+    return mix, real, dev
+
+
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -705,6 +749,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates", type=Path,
                         default=root / "models/standpoint-nli-minilm/templates.toml")
     parser.add_argument("--out", type=Path, default=root / "work/data")
+    parser.add_argument("--articles", type=Path, default=root.parent / "shared/articles",
+                        help="the annotated articles (their dev bodies are kept out of training)")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--contrast-rate", type=float, default=0.0,
                         help="share of news reports that go on to a second topic (see news_reports; "
@@ -732,6 +778,11 @@ def main(argv: list[str] | None = None) -> int:
     write_jsonl(args.out / "compound-reports.jsonl", compounds)
     write_jsonl(args.out / "compound-dev.jsonl", compound_dev)
     n_stage3 = write_jsonl(args.out / "stage3.jsonl", stage3_mix(compounds, reports, train, rng))
+    stage4, real, stage4_dev = stage4_sets(args.data, args.articles, train, reports, compounds, args.seed)
+    write_jsonl(args.out / "news-real.jsonl", real)
+    write_jsonl(args.out / "stage4-dev.jsonl", stage4_dev)
+    n_stage4 = write_jsonl(args.out / "stage4.jsonl", stage4)
+    stage4_counts = Counter(f"{p.split}/{p.source}" for p in stage4 + stage4_dev)
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
@@ -739,6 +790,10 @@ def main(argv: list[str] | None = None) -> int:
           f"(news-reports.jsonl, stage2.jsonl)")
     print(f"wrote {len(compounds)} compound-report pairs, {len(compound_dev)} held-out ones and a "
           f"stage-3 mix of {n_stage3} pairs (compound-reports.jsonl, compound-dev.jsonl, stage3.jsonl)")
+    for key in sorted(stage4_counts):
+        print(f"stage 4: {key:40s} {stage4_counts[key]:7d}")
+    print(f"wrote a stage-4 mix of {n_stage4} pairs and {len(stage4_dev)} stage-4 dev pairs "
+          f"(stage4.jsonl, stage4-dev.jsonl, news-real.jsonl)")
     return 0
 
 

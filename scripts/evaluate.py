@@ -183,6 +183,41 @@ def seed_rows(model, tokenizer, id2label, seed_path: Path, templates: dict):
     return results
 
 
+def evidence_level(model, tokenizer, id2label, path: Path, templates: dict):
+    """The model alone on real news: every gold row of the actor-stance dev set, its evidence
+    sentences against the hypotheses the pipeline asks ("{actor} supports/opposes {topic}.",
+    averaged), labelled by argmax of the evidence-mean favor / against / neutral. Macro-F1 over
+    the three labels, and the confusion counts (gold -> predicted)."""
+    gold, pred = [], []
+    confusion = defaultdict(int)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    asked = []
+    for article in rows:
+        actors = {a["id"]: a["name"] for a in article["actors"]}
+        topics = {t["id"]: t["label"] for t in article["topics"]}
+        for row in article["gold"]:
+            def hypothesis(key):
+                text = templates["stance"][key].format(actor=actors[row["actor"]], topic=topics[row["topic"]])
+                return text[0].upper() + text[1:]
+            asked.append((row, [(e, hypothesis("supports")) for e in row["evidence"]] + [(e, hypothesis("opposes")) for e in row["evidence"]]))
+    flat = [pair for _, pairs in asked for pair in pairs]
+    probs = predict(model, tokenizer, id2label, flat)
+    at = 0
+    for row, pairs in asked:
+        n = len(pairs) // 2
+        supports, opposes = probs[at:at + n], probs[at + n:at + 2 * n]
+        at += 2 * n
+        mine = [combine(s, o) for s, o in zip(supports, opposes)]
+        mean = {k: sum(p[k] for p in mine) / len(mine) for k in ("entailment", "neutral", "contradiction")}
+        label = {"entailment": "favor", "contradiction": "against", "neutral": "neutral"}[max(mean, key=mean.get)]
+        gold.append(row["stance"])
+        pred.append(label)
+        confusion[f"{row['stance']}->{label}"] += 1
+    scores = f1_per_class(gold, pred, ["favor", "against", "neutral"])
+    return {"rows": len(gold), "macro_f1": round(sum(scores.values()) / 3, 4),
+            "f1": {k: round(v, 4) for k, v in scores.items()}, "confusion": dict(sorted(confusion.items()))}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "models/standpoint-nli-minilm")
@@ -194,6 +229,10 @@ def main(argv=None) -> int:
     parser.add_argument("--compound-dev", type=Path, default=ROOT / "work/data/compound-dev.jsonl",
                         help="held-out compound reports (scripts/build-training-set); skipped when missing")
     parser.add_argument("--limit", type=int, default=0, help="at most this many pairs per source (0: all)")
+    parser.add_argument("--stage4-dev", type=Path, default=ROOT / "work/data/stage4-dev.jsonl",
+                        help="the fourth stage's dev pairs (news-real, reasoning, MultiNLI, PERSPECTRUM, P-Stance, ...); skipped when missing")
+    parser.add_argument("--actor-stance", type=Path, default=ROOT.parent / "shared/articles/actor-stance-dev.jsonl",
+                        help="the actor-stance dev set, for the evidence-level metric; skipped when missing")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     if not args.dev.exists():
@@ -205,6 +244,8 @@ def main(argv=None) -> int:
     rows = [json.loads(line) for line in open(args.dev, encoding="utf-8")]
     if args.compound_dev.exists():
         rows += [json.loads(line) for line in open(args.compound_dev, encoding="utf-8")]
+    if args.stage4_dev.exists():
+        rows += [json.loads(line) for line in open(args.stage4_dev, encoding="utf-8")]
     if args.limit:
         per_source = defaultdict(list)
         for r in rows:
@@ -240,6 +281,18 @@ def main(argv=None) -> int:
     metrics["fnc1_macro_f1"], _ = macro(("fnc1", "nli"), ["entailment", "neutral", "contradiction"])
     metrics["sentihood_macro_f1"], _ = macro(("sentihood", "target-sentiment"), ["positive", "neutral", "negative"])
     metrics["sst2_acc"] = acc(("sst2", "sentiment"))
+    if args.stage4_dev.exists():
+        _, pst = macro(("pstance", "stance-author"), ["favor", "against"])
+        metrics["pstance_f_avg"] = (pst["favor"] + pst["against"]) / 2
+        gold, pred = by[("perspectrum", "claim-perspective")]
+        metrics["perspectrum_acc"] = sum(g == p for g, p in zip(gold, pred)) / max(1, len(gold))
+        metrics["mnli_heldout_acc"] = acc(("mnli", "nli"))
+        metrics["gwsd_macro_f1"], _ = macro(("gwsd", "news-sentence-stance"), ["favor", "against", "none"])
+        metrics["ibm_claim_acc"] = acc(("ibm-claim-stance", "claim-stance"))
+        metrics["arc_macro_f1"], _ = macro(("arc", "nli"), ["entailment", "neutral", "contradiction"])
+        for source in ("news-real", "news-reasoning"):
+            hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs) if r["source"] == source]
+            metrics[f"{source.replace('-', '_')}_dev_acc"] = sum(hits) / max(1, len(hits))
     # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis),
     # overall and by task; `compound_counts` names each metric's pair count for the printout.
     compound_hits = defaultdict(list)
@@ -257,7 +310,10 @@ def main(argv=None) -> int:
     templates = tomllib.loads((args.model / "templates.toml").read_text())
     seed = seed_rows(model, tokenizer, id2label, args.seed, templates) if args.seed.exists() else []
     result_phrasing = phrasing_check(model, tokenizer, id2label, rows, probs, templates)
-    result = {"metrics": metrics, "counts": {f"{s}/{t}": len(v[0]) for (s, t), v in by.items()},
+    evidence = evidence_level(model, tokenizer, id2label, args.actor_stance, templates) if args.actor_stance.exists() else None
+    if evidence:
+        metrics["actor_stance_evidence_macro_f1"] = evidence["macro_f1"]
+    result = {"metrics": metrics, "counts": {f"{s}/{t}": len(v[0]) for (s, t), v in by.items()}, "evidence_level": evidence,
               "pairs_per_second": round(len(rows) / elapsed, 1), "table_rule": calibrate(rows, probs), "phrasing": result_phrasing, "seed": seed}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
@@ -266,10 +322,23 @@ def main(argv=None) -> int:
     counts = {"vast_author_macro_f1": "vast/stance-author", "vast_actor_macro_f1": "vast/stance-actor",
               "vast_wrong_actor_neutral_acc": "vast/stance-wrong-actor", "semeval_f_avg": "semeval2016/stance-author",
               "newsmtsc_f1m": "newsmtsc/target-sentiment", "snli_acc": "snli/nli", "rte_acc": "rte/nli",
-              "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment"}
+              "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment",
+              "pstance_f_avg": "pstance/stance-author", "perspectrum_acc": "perspectrum/claim-perspective", "mnli_heldout_acc": "mnli/nli",
+              "gwsd_macro_f1": "gwsd/news-sentence-stance", "ibm_claim_acc": "ibm-claim-stance/claim-stance", "arc_macro_f1": "arc/nli",
+              "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*",
+              "actor_stance_evidence_macro_f1": "actor-stance dev rows"}
     for name, value in metrics.items():
-        count = compound_counts[name] if name in compound_counts else result["counts"].get(counts[name], 0)
+        if name in compound_counts:
+            count = compound_counts[name]
+        elif name == "actor_stance_evidence_macro_f1":
+            count = evidence["rows"]
+        elif counts[name].endswith("/*"):
+            count = sum(v for k, v in result["counts"].items() if k.startswith(counts[name][:-1]))
+        else:
+            count = result["counts"].get(counts[name], 0)
         print(f"| {name} | {value:.4f} | {count} |")
+    if evidence:
+        print(f"\nevidence level on the actor-stance dev set: {json.dumps(evidence)}")
     print(f"\nphrasings on VAST dev: {json.dumps(result['phrasing'])}")
     if result["table_rule"]:
         print(f"\ntable rule on VAST dev actor pairs: {json.dumps(result['table_rule'])}")

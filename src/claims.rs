@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::mentions::{ActorLink, Mentions, TopicLink};
+use crate::mentions::matching::find_phrase;
+use crate::mentions::{Actor, ActorLink, Mentions, TopicLink};
 use crate::text::clauses::{self, Clause};
 use crate::text::{Sentence, capitalise};
 
@@ -206,7 +207,15 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
                 if !scope.links(actor_id, topic_id, *link) {
                     continue;
                 }
-                let premise = if speaker { templates.speech(&actor.phrase, &sentence.text) } else { scope.premise(actor_id, topic_id) };
+                let premise = if speaker {
+                    templates.speech(&actor.phrase, &sentence.text)
+                } else {
+                    let premise = scope.premise(actor_id, topic_id);
+                    match pronoun_of(mentions, sentence, actor_id) {
+                        Some(pronoun) => name_the_pronoun(&premise, &pronoun, actor),
+                        None => premise,
+                    }
+                };
                 claims.push(Claim {
                     sentence: sentence.index,
                     actor: actor_id.to_string(),
@@ -227,6 +236,38 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
         }
     }
     claims
+}
+
+/// The pronoun by which a sentence refers to `actor`, when it names the actor no other way.
+fn pronoun_of(mentions: &Mentions, sentence: &Sentence, actor: &str) -> Option<String> {
+    let here: Vec<_> = mentions.actor_mentions.iter().filter(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote).collect();
+    if here.iter().any(|m| m.link != ActorLink::Pronoun) {
+        return None;
+    }
+    let m = here.first()?;
+    sentence.text.get(m.span.0.checked_sub(sentence.span.0)?..m.span.1.checked_sub(sentence.span.0)?).map(str::to_string)
+}
+
+/// The premise with the resolved pronoun written as the actor's name, so that the model reads
+/// "Louis Marchand said France supports tariffs" for "He said France supports tariffs": the first
+/// occurrence of the pronoun outside quotes; "her" is left alone (object or possessive?).
+pub fn name_the_pronoun(premise: &str, pronoun: &str, actor: &Actor) -> String {
+    // The name as the hypothesis writes it, so premise and hypothesis name the actor alike.
+    let short = actor.phrase.clone();
+    let replacement = match pronoun {
+        "He" | "She" | "he" | "she" | "him" | "Him" => short,
+        "His" | "his" | "Her" => format!("{short}'s"),
+        _ => return premise.to_string(),
+    };
+    let quotes = crate::mentions::quotes::quote_spans(premise);
+    let Some((start, end)) = find_phrase(premise, pronoun, false).into_iter().find(|span| !quotes.iter().any(|q| q.0 <= span.0 && span.1 <= q.1)) else {
+        return premise.to_string();
+    };
+    let mut rewritten = String::with_capacity(premise.len() + replacement.len());
+    rewritten.push_str(&premise[..start]);
+    rewritten.push_str(&if start == 0 { capitalise(&replacement) } else { replacement });
+    rewritten.push_str(&premise[end..]);
+    rewritten
 }
 
 #[cfg(test)]
@@ -291,6 +332,27 @@ mod tests {
                 ("norway", "the-pipeline", text),
             ]
         );
+    }
+
+    #[test]
+    fn resolved_pronouns_are_written_as_names() {
+        let text = "President Louis Marchand met Keller. He said France supports tariffs.";
+        let sentences = sentences(text);
+        let topics = vec![Topic::parse_spec("import tariffs=tariffs").unwrap()];
+        let found = mentions::find(text, &sentences, &[], &topics, true);
+        let claims = build(&sentences, &found, &templates(), false);
+        let marchand = claims.iter().find(|c| c.sentence == 1 && c.actor == "louis-marchand").expect("Marchand is asked about tariffs");
+        assert_eq!(marchand.premise, "Louis Marchand said France supports tariffs.");
+        let france = claims.iter().find(|c| c.sentence == 1 && c.actor == "france").unwrap();
+        assert_eq!(france.premise, "He said France supports tariffs.", "only the pronoun's own actor reads the name");
+    }
+
+    #[test]
+    fn possessives_and_quotes_when_naming_pronouns() {
+        let actor = Actor { id: "x".into(), name: "Ana Torres".into(), phrase: "Ana Torres".into(), kind: crate::mentions::ActorKind::Person, source: crate::mentions::ActorSource::Name, aliases: vec!["Ana Torres".into(), "Torres".into()] };
+        assert_eq!(name_the_pronoun("His plan, ''he'' said, failed.", "His", &actor), "Ana Torres's plan, ''he'' said, failed.");
+        assert_eq!(name_the_pronoun("''He lied,'' she said.", "she", &actor), "''He lied,'' Ana Torres said.");
+        assert_eq!(name_the_pronoun("They told her no.", "her", &actor), "They told her no.");
     }
 
     #[test]

@@ -98,6 +98,14 @@ struct ModelArgs {
     /// Padded tokens per model batch at most.
     #[arg(long, env = "STANDPOINT_MAX_BATCH_TOKENS", default_value_t = 8192)]
     max_batch_tokens: usize,
+    /// Name tagger (directory or hub id) that finds people and organisations, or "none".
+    /// Defaults to models/standpoint-ner-minilm when present.
+    #[arg(long, env = "STANDPOINT_NER")]
+    ner: Option<String>,
+    /// Sentence embedder (directory or hub id) that links sentences to topics by meaning, or
+    /// "none". Defaults to the base encoder, models/base/all-MiniLM-L6-v2, when present.
+    #[arg(long, env = "STANDPOINT_EMBEDDER")]
+    embedder: Option<String>,
 }
 
 /// What to look for: shared by `analyze` and `batch`.
@@ -370,7 +378,6 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
         // SAFETY: set before the model (and any thread pool) starts; no other thread runs yet.
         unsafe { std::env::set_var("RAYON_NUM_THREADS", threads.to_string()) };
     }
-    let model = args.model.clone().unwrap_or_else(default_model);
     let options = ModelOptions {
         device: args.device.clone(),
         base_dir: args.base_dir.clone(),
@@ -378,17 +385,27 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
         max_batch_tokens: args.max_batch_tokens,
         ..ModelOptions::default()
     };
-    Pipeline::load(&model, options)
-}
-
-/// `models/standpoint-nli-minilm` under the working directory, else under the source tree the
-/// binary was built from.
-fn default_model() -> String {
-    let relative = Path::new("models/standpoint-nli-minilm");
-    if relative.is_dir() {
-        return relative.display().to_string();
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative).display().to_string()
+    // The shipped models, from the working directory when it has them, else from the source tree.
+    let root = if Path::new(standpoint::pipeline::SHIPPED_STANCE).is_dir() { PathBuf::from(".") } else { PathBuf::from(env!("CARGO_MANIFEST_DIR")) };
+    let shipped = standpoint::pipeline::ModelSet::shipped(&root);
+    let pick = |given: &Option<String>, default: Option<String>, what: &str| -> Option<String> {
+        match given.as_deref() {
+            Some("none") => None,
+            Some(spec) => Some(spec.to_string()),
+            None => {
+                if default.is_none() {
+                    eprintln!("note: no {what} (run scripts/fetch-base-model for the shipped one); continuing without it");
+                }
+                default
+            }
+        }
+    };
+    let set = standpoint::pipeline::ModelSet {
+        stance: args.model.clone().unwrap_or(shipped.stance.clone()),
+        tagger: pick(&args.ner, shipped.tagger.clone(), "name tagger"),
+        embedder: pick(&args.embedder, shipped.embedder.clone(), "sentence embedder"),
+    };
+    Pipeline::load_set(&set, options)
 }
 
 fn read_input(input: &str) -> Result<String, Error> {

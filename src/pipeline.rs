@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::claims::{self, Claim, Question, Templates};
 use crate::error::{Error, Result};
 use crate::mentions::{self, Actor, Topic, TopicPack};
-use crate::model::{ModelOptions, Probabilities, Scorer};
+use crate::model::{Embedder, Entity, ModelOptions, Probabilities, Scorer, Tagger, embedder::cosine};
 use crate::report::{ArticleMeta, Report, SCHEMA_VERSION, Timings};
 use crate::stance::{self, SentenceSentiment, SentenceStance};
 use crate::text;
@@ -135,10 +135,47 @@ impl Options {
     }
 }
 
-/// A loaded model plus its hypothesis templates: everything needed to analyse articles.
+/// Which models a pipeline loads: the stance cross-encoder, and optionally the name tagger and
+/// the sentence embedder (directories or hub ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSet {
+    /// The cross-encoder.
+    pub stance: String,
+    /// The name tagger, if any.
+    pub tagger: Option<String>,
+    /// The sentence embedder, if any.
+    pub embedder: Option<String>,
+}
+
+/// Where the shipped models live under the repository (or install) root.
+pub const SHIPPED_STANCE: &str = "models/standpoint-nli-minilm";
+/// The shipped name tagger: a LoRA adapter over the base encoder.
+pub const SHIPPED_TAGGER: &str = "models/standpoint-ner-minilm";
+/// The base encoder, fetched by `scripts/fetch-base-model`; also the sentence embedder.
+pub const SHIPPED_BASE: &str = "models/base/all-MiniLM-L6-v2";
+
+impl ModelSet {
+    /// The models shipped under `root`: the stance model always, the tagger and the embedder when
+    /// the base encoder they need has been fetched.
+    pub fn shipped(root: &std::path::Path) -> ModelSet {
+        let base_ready = root.join(SHIPPED_BASE).join("model.safetensors").is_file();
+        let tagger = root.join(SHIPPED_TAGGER);
+        ModelSet {
+            stance: root.join(SHIPPED_STANCE).display().to_string(),
+            tagger: (base_ready && tagger.join("adapter_model.safetensors").is_file()).then(|| tagger.display().to_string()),
+            embedder: base_ready.then(|| root.join(SHIPPED_BASE).display().to_string()),
+        }
+    }
+}
+
+/// A loaded model plus its hypothesis templates: everything needed to analyse articles. The
+/// name tagger and the sentence embedder are optional: without them actors come from the
+/// gazetteer and name patterns, and topics from their aliases only.
 pub struct Pipeline {
     scorer: Scorer,
     templates: Templates,
+    tagger: Option<Tagger>,
+    embedder: Option<Embedder>,
 }
 
 /// An article taken through every stage before the model: its pairs are ready to score.
@@ -160,13 +197,47 @@ impl Pipeline {
         Pipeline::from_scorer(Scorer::load(model, options)?)
     }
 
+    /// Load every model of `set`.
+    pub fn load_set(set: &ModelSet, options: ModelOptions) -> Result<Pipeline> {
+        let mut pipeline = Pipeline::load(&set.stance, options.clone())?;
+        if let Some(tagger) = &set.tagger {
+            pipeline = pipeline.with_tagger(Tagger::load(tagger, options.clone())?);
+        }
+        if let Some(embedder) = &set.embedder {
+            pipeline = pipeline.with_embedder(Embedder::load(embedder, options)?);
+        }
+        Ok(pipeline)
+    }
+
     /// Wrap an already-loaded scorer.
     pub fn from_scorer(scorer: Scorer) -> Result<Pipeline> {
         let templates = match scorer.templates_path() {
             Some(path) => Templates::load(path)?,
             None => Templates::from_toml(FALLBACK_TEMPLATES).map_err(|m| Error::model("built-in templates", m))?,
         };
-        Ok(Pipeline { scorer, templates })
+        Ok(Pipeline { scorer, templates, tagger: None, embedder: None })
+    }
+
+    /// Find people and organisations with this name tagger too.
+    pub fn with_tagger(mut self, tagger: Tagger) -> Pipeline {
+        self.tagger = Some(tagger);
+        self
+    }
+
+    /// Link sentences to topics by meaning with this sentence embedder too.
+    pub fn with_embedder(mut self, embedder: Embedder) -> Pipeline {
+        self.embedder = Some(embedder);
+        self
+    }
+
+    /// The name tagger, when one is loaded.
+    pub fn tagger(&self) -> Option<&Tagger> {
+        self.tagger.as_ref()
+    }
+
+    /// The sentence embedder, when one is loaded.
+    pub fn embedder(&self) -> Option<&Embedder> {
+        self.embedder.as_ref()
     }
 
     /// The scorer (for model info and benchmarks).
@@ -234,7 +305,17 @@ impl Pipeline {
         if sentences.len() > limits.max_sentences {
             return Err(Error::InvalidInput(format!("{} sentences; at most {} are allowed", sentences.len(), limits.max_sentences)));
         }
-        let found = mentions::find(&article.text, &sentences, &options.actors, &topics, options.discover_actors);
+        let texts: Vec<&str> = sentences.iter().map(|s| s.text.as_str()).collect();
+        let entities: Option<Vec<Vec<Entity>>> = match (&self.tagger, options.discover_actors) {
+            (Some(tagger), true) => Some(tagger.tag(&texts)?),
+            _ => None,
+        };
+        let similarity = match &self.embedder {
+            Some(embedder) if !topics.is_empty() => Some(topic_similarity(embedder, &texts, &topics)?),
+            _ => None,
+        };
+        let signals = mentions::Signals { entities: entities.as_deref(), topic_similarity: similarity.as_deref() };
+        let found = mentions::find_with(&article.text, &sentences, &options.actors, &topics, options.discover_actors, signals);
         let claims = claims::build(&sentences, &found, &self.templates, options.sentiment);
         // "opposes" is asked too when wanted, and always of a binary entailment model.
         let ask_opposes = options.both_phrasings || self.scorer.labels().is_binary();
@@ -298,6 +379,30 @@ impl Pipeline {
             timings,
         }
     }
+}
+
+/// `[sentence][topic]`: each sentence's cosine to the closest of the topic's label and aliases.
+fn topic_similarity(embedder: &Embedder, sentences: &[&str], topics: &[Topic]) -> Result<Vec<Vec<f32>>> {
+    let sentence_vectors = embedder.embed(sentences)?;
+    let mut phrases: Vec<&str> = Vec::new();
+    let mut owner: Vec<usize> = Vec::new();
+    for (index, topic) in topics.iter().enumerate() {
+        for phrase in std::iter::once(&topic.label).chain(&topic.aliases) {
+            phrases.push(phrase);
+            owner.push(index);
+        }
+    }
+    let phrase_vectors = embedder.embed(&phrases)?;
+    Ok(sentence_vectors
+        .iter()
+        .map(|s| {
+            let mut best = vec![f32::MIN; topics.len()];
+            for (vector, &topic) in phrase_vectors.iter().zip(&owner) {
+                best[topic] = best[topic].max(cosine(s, vector));
+            }
+            best
+        })
+        .collect())
 }
 
 impl PreparedArticle {

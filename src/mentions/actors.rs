@@ -2,19 +2,17 @@
 //! 1. actors the caller names, with aliases;
 //! 2. the built-in gazetteer (`models/gazetteer.toml`): countries with their capitals and
 //!    governments as metonyms (Moscow -> Russia), demonyms ("the Russians"), international bodies;
-//! 3. person names found in the text after a title ("Russian President Vladimir Putin") or
-//!    next to a speech verb ("said Sergei Lavrov"); a later surname ("Putin") is the same person.
+//! 3. people and organisations named in the text ([`super::names`]: the name tagger, titles,
+//!    speech verbs), merged so that a later surname ("Putin") is the same person.
 //!
 //! Pronouns (he/she) are resolved to the last person named, in [`super::resolve_pronouns`].
 
 use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use super::matching::slug;
 use crate::error::{Error, Result};
-use crate::text::Sentence;
 
 /// What kind of stance-holder an actor is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -113,6 +111,8 @@ struct GazetteerEntry {
     capital: Option<String>,
     #[serde(default)]
     government: Vec<String>,
+    #[serde(default)]
+    adjectives: Vec<String>,
 }
 
 /// The built-in list of countries and organisations.
@@ -120,6 +120,9 @@ struct GazetteerEntry {
 pub struct Gazetteer {
     /// All entries as actors.
     pub actors: Vec<Actor>,
+    /// (adjective, actor id): "Jordanian" -> `jordan`. Never a mention alone; used to tie a
+    /// titled person ("Jordanian Foreign Minister ...") or "the Iraqi government" to a country.
+    pub adjectives: Vec<(String, String)>,
 }
 
 impl Gazetteer {
@@ -135,6 +138,11 @@ impl Gazetteer {
     /// Parse a gazetteer from TOML text.
     pub fn from_toml(text: &str) -> Result<Gazetteer> {
         let file: GazetteerFile = toml::from_str(text).map_err(|e| Error::InvalidInput(format!("gazetteer: {e}")))?;
+        let adjectives = file
+            .country
+            .iter()
+            .flat_map(|entry| entry.adjectives.iter().map(|a| (a.clone(), slug(&entry.name))))
+            .collect();
         let convert = |entry: GazetteerEntry, kind: ActorKind| {
             let mut aliases = vec![entry.name.clone()];
             aliases.extend(entry.aliases);
@@ -152,91 +160,13 @@ impl Gazetteer {
         };
         let mut actors: Vec<Actor> = file.country.into_iter().map(|e| convert(e, ActorKind::Country)).collect();
         actors.extend(file.organisation.into_iter().map(|e| convert(e, ActorKind::Organisation)));
-        Ok(Gazetteer { actors })
+        Ok(Gazetteer { actors, adjectives })
     }
-}
-
-const TITLES: &str = r"(?:Vice President|President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|Finance Minister|Interior Minister|Minister|Secretary of State|Defen[cs]e Secretary|Secretary-General|Secretary General|Secretary|Senator|Sen\.|Congressman|Congresswoman|Rep\.|Representative|Governor|Gov\.|Mayor|General|Gen\.|Admiral|Adm\.|Colonel|Col\.|King|Queen|Prince|Princess|Pope|Ayatollah|Sheikh|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Judge|Justice|Ambassador|[Ss]pokesman|[Ss]pokeswoman|[Cc]hairman|[Cc]hairwoman|Speaker|[Ll]eader|Commissioner|Envoy|envoy)";
-const NAME: &str = r"([A-Z][\p{Ll}'’\-]+(?:\s+(?:[A-Z][\p{Ll}'’\-]+|[A-Z](?:\.|\b))){0,3})";
-
-static TITLED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"\b{TITLES}\s+{NAME}")).expect("TITLED_NAME is a valid regex")
-});
-static SPEAKER_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    let bare = r"([A-Z][\p{Ll}'’\-]+(?:\s+[A-Z](?:\.|\b))?\s+[A-Z][\p{Ll}'’\-]+)";
-    Regex::new(&format!(r"{bare},?\s+(?:said|says|told|added)\b|\b(?:said|says)\s+{bare}"))
-        .expect("SPEAKER_NAME is a valid regex")
-});
-
-/// Capitalised words that are never part of a person's name.
-const NOT_NAMES: &[&str] = &[
-    "The", "A", "An", "But", "And", "In", "On", "At", "After", "Before", "When", "While", "With", "This", "That",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
-    "April", "May", "June", "July", "August", "September", "October", "November", "December", "Today", "Both",
-    "Other", "Instead", "Officials", "Reuters", "However",
-];
-
-/// Person names in the sentences, merged so that "Bush" and "George W Bush" are one person.
-pub fn discover_people(sentences: &[Sentence], known: &[Actor]) -> Vec<Actor> {
-    let mut names: Vec<String> = Vec::new();
-    for sentence in sentences {
-        let text = sentence.text.as_str();
-        let found = TITLED_NAME.captures_iter(text).filter_map(|c| c.get(1)).chain(
-            SPEAKER_NAME.captures_iter(text).filter_map(|c| c.get(1).or_else(|| c.get(2))),
-        );
-        for name in found {
-            if let Some(name) = tidy_name(name.as_str(), known) {
-                if !names.contains(&name) {
-                    names.push(name);
-                }
-            }
-        }
-    }
-    // Longest names first, so a bare surname joins the full name that ends with it.
-    names.sort_by_key(|n| std::cmp::Reverse(n.split_whitespace().count()));
-    let mut people: Vec<Actor> = Vec::new();
-    for name in names {
-        let surname = name.split_whitespace().last().unwrap_or(&name).to_string();
-        if let Some(person) = people.iter_mut().find(|p| p.aliases.contains(&surname) || p.aliases.contains(&name)) {
-            if !person.aliases.contains(&name) {
-                person.aliases.push(name);
-            }
-            continue;
-        }
-        let mut aliases = vec![name.clone()];
-        if surname != name {
-            aliases.push(surname);
-        }
-        people.push(Actor { id: slug(&name), phrase: name.clone(), name, kind: ActorKind::Person, source: ActorSource::Name, aliases });
-    }
-    people
-}
-
-fn tidy_name(raw: &str, known: &[Actor]) -> Option<String> {
-    let mut words: Vec<&str> = raw.split_whitespace().collect();
-    while words.first().is_some_and(|w| NOT_NAMES.contains(w)) {
-        words.remove(0);
-    }
-    while words.last().is_some_and(|w| NOT_NAMES.contains(w) || w.trim_end_matches('.').len() == 1) {
-        words.pop();
-    }
-    let mut name = words.join(" ");
-    for suffix in ["'s", "’s", "'", "’"] {
-        if let Some(stripped) = name.strip_suffix(suffix) {
-            name = stripped.to_string();
-        }
-    }
-    let is_known_place = known.iter().any(|a| a.kind != ActorKind::Person && a.aliases.iter().any(|x| *x == name));
-    if name.len() < 3 || words.is_empty() || is_known_place {
-        return None;
-    }
-    Some(name)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::text::sentences;
 
     #[test]
     fn gazetteer_parses_with_metonyms_and_demonyms() {
@@ -250,31 +180,14 @@ mod tests {
         let us = gazetteer.actors.iter().find(|a| a.id == "united-states").unwrap();
         assert_eq!(us.phrase, "the United States");
         assert!(us.aliases.iter().any(|a| a == "Washington"));
-    }
-
-    #[test]
-    fn finds_titled_people_and_merges_surnames() {
-        let text = "Russian President Vladimir Putin met President George W Bush on Monday. Putin said Bush was wrong. \
-                    ''No,'' said Sergei Lavrov. Angela Merkel told reporters nothing. Former President Jimmy Carter agreed.";
-        let people = discover_people(&sentences(text), &Gazetteer::builtin().actors);
-        let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
-        assert!(names.contains(&"Vladimir Putin"), "{names:?}");
-        assert!(names.contains(&"George W Bush"), "{names:?}");
-        assert!(names.contains(&"Sergei Lavrov"), "{names:?}");
-        assert!(names.contains(&"Angela Merkel"), "{names:?}");
-        assert!(names.contains(&"Jimmy Carter"), "{names:?}");
-        let dotted = discover_people(&sentences("Former President George H. W. Bush agreed."), &[]);
-        assert_eq!(dotted[0].name, "George H. W. Bush");
-        let putin = people.iter().find(|p| p.name == "Vladimir Putin").unwrap();
-        assert!(putin.aliases.contains(&"Putin".to_string()));
-        assert_eq!(putin.kind, ActorKind::Person);
-    }
-
-    #[test]
-    fn places_after_titles_are_not_people() {
-        let text = "The talks in Washington said nothing. President Monday was not a person.";
-        let people = discover_people(&sentences(text), &Gazetteer::builtin().actors);
-        assert!(people.is_empty(), "{people:?}");
+        assert!(!us.aliases.iter().any(|a| a.contains("Pentagon")), "the Pentagon is an actor of its own");
+        assert!(gazetteer.actors.iter().any(|a| a.id == "pentagon" && a.kind == ActorKind::Organisation));
+        assert!(gazetteer.adjectives.contains(&("Jordanian".to_string(), "jordan".to_string())));
+        let mut ids: Vec<&str> = gazetteer.actors.iter().map(|a| a.id.as_str()).collect();
+        ids.sort_unstable();
+        let before = ids.len();
+        ids.dedup();
+        assert_eq!(before, ids.len(), "gazetteer ids are unique");
     }
 
     #[test]

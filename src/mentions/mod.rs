@@ -5,17 +5,21 @@
 //! pronouns, then quotes and their speakers.
 
 pub mod actors;
+pub mod affiliations;
 pub mod matching;
+pub mod names;
 pub mod quotes;
 pub mod topics;
 
 use serde::{Deserialize, Serialize};
 
 pub use actors::{Actor, ActorKind, ActorSource, Gazetteer};
+pub use affiliations::Affiliation;
 pub use quotes::Quote;
 pub use topics::{Topic, TopicLink, TopicMention, TopicPack};
 
 use matching::{find_phrase, longest_non_overlapping, overlaps};
+use crate::model::Entity;
 use crate::text::Sentence;
 
 /// How a sentence came to mention an actor.
@@ -58,11 +62,25 @@ pub struct Mentions {
     pub topic_mentions: Vec<TopicMention>,
     /// Quotations with their speakers.
     pub quotes: Vec<Quote>,
+    /// People who speak for an organisation or country ("Pentagon spokesman John Kirby").
+    #[serde(default)]
+    pub affiliations: Vec<Affiliation>,
+}
+
+/// What the models found before this stage.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Signals<'a> {
+    /// The name tagger's spans, per sentence (byte offsets into the sentence text).
+    pub entities: Option<&'a [Vec<Entity>]>,
+    /// Cosine similarity of each sentence to each topic (`[sentence][topic]`, topics in the
+    /// order given), when sentence embeddings ran.
+    pub topic_similarity: Option<&'a [Vec<f32>]>,
 }
 
 impl Mentions {
     /// Ids of the actors whose stance a sentence can express: those named outside quotes,
-    /// and the speakers of its quotes. Sorted, without duplicates.
+    /// the speakers of its quotes, and the organisations those people speak for. Sorted,
+    /// without duplicates.
     pub fn holders(&self, sentence: usize) -> Vec<&str> {
         let mut ids: Vec<&str> = self
             .actor_mentions
@@ -71,9 +89,16 @@ impl Mentions {
             .map(|m| m.actor.as_str())
             .chain(self.quotes.iter().filter(|q| q.sentence == sentence).filter_map(|q| q.speaker.as_deref()))
             .collect();
+        let speaking_for: Vec<&str> = self.affiliations.iter().filter(|a| ids.contains(&a.person.as_str())).map(|a| a.organisation.as_str()).collect();
+        ids.extend(speaking_for);
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// The organisation `person` speaks for, if any.
+    pub fn speaks_for(&self, person: &str) -> Option<&str> {
+        self.affiliations.iter().find(|a| a.person == person).map(|a| a.organisation.as_str())
     }
 
     /// The topics linked to a sentence, with the strongest link for each.
@@ -103,13 +128,19 @@ impl Mentions {
     }
 }
 
-/// Find actors, topics and quotes in the sentences of `text`.
+/// Find actors, topics and quotes in the sentences of `text`, from the text alone.
 ///
-/// `caller_actors` are trusted first; with `discover` the gazetteer and person names found in
-/// the text are added.
+/// `caller_actors` are trusted first; with `discover` the gazetteer and names found in the
+/// text are added.
 pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics: &[Topic], discover: bool) -> Mentions {
-    let topic_mentions = topics::find(sentences, topics);
-    let catalog = actor_catalog(sentences, caller_actors, discover);
+    find_with(text, sentences, caller_actors, topics, discover, Signals::default())
+}
+
+/// [`find`], also using what the models found (`signals`): the name tagger's spans and the
+/// sentences' similarity to each topic.
+pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics: &[Topic], discover: bool, signals: Signals) -> Mentions {
+    let topic_mentions = topics::find_with(sentences, topics, signals.topic_similarity);
+    let catalog = actor_catalog(sentences, caller_actors, discover, signals.entities);
 
     let mut actor_mentions = Vec::new();
     let mut quotes_found = Vec::new();
@@ -145,6 +176,9 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
                     continue;
                 }
             }
+            if is_addressee(&sentence.text[..span.0]) {
+                continue;
+            }
             let in_quote = quote_spans.iter().any(|q| overlaps(*q, span));
             actor_mentions.push(ActorMention {
                 actor: catalog[index].id.clone(),
@@ -157,19 +191,52 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
         quotes_found.push(quote_spans);
     }
 
+    if discover {
+        actor_mentions.extend(affiliations::country_phrases(sentences, &topic_mentions, &quotes_found));
+    }
     resolve_pronouns(sentences, &catalog, &quotes_found, &mut actor_mentions);
     let quotes = attribute_quotes(text, sentences, &quotes_found, &mut actor_mentions);
     actor_mentions.sort_by_key(|m| (m.sentence, m.span));
+    actor_mentions.dedup_by(|a, b| a.actor == b.actor && a.sentence == b.sentence && a.span == b.span);
+    let affiliations = if discover { affiliations::find(text, sentences, &catalog, &actor_mentions) } else { Vec::new() };
 
-    let actors = catalog.into_iter().filter(|a| actor_mentions.iter().any(|m| m.actor == a.id)).collect();
-    Mentions { actors, actor_mentions, topics: topics.to_vec(), topic_mentions, quotes }
+    // Report each actor with the names the text actually uses for it.
+    let actors = catalog
+        .into_iter()
+        .filter(|a| actor_mentions.iter().any(|m| m.actor == a.id) || affiliations.iter().any(|f| f.organisation == a.id))
+        .map(|mut actor| {
+            let mut used: Vec<String> = vec![actor.name.clone()];
+            for m in actor_mentions.iter().filter(|m| m.actor == actor.id && m.link == ActorLink::Alias) {
+                let surface = &text[m.span.0..m.span.1];
+                if !used.iter().any(|u| u == surface) {
+                    used.push(surface.to_string());
+                }
+            }
+            if actor.source == ActorSource::Caller {
+                for alias in &actor.aliases {
+                    if !used.contains(alias) {
+                        used.push(alias.clone());
+                    }
+                }
+            }
+            actor.aliases = used;
+            actor
+        })
+        .collect();
+    Mentions { actors, actor_mentions, topics: topics.to_vec(), topic_mentions, quotes, affiliations }
 }
 
 /// Words after which a place name is where something happens or what is acted on, not who
 /// acts ("talks in Moscow", "democracy in Russia", "a shield against states like Iran").
 const LOCATIVE: &[&str] = &[
     "in", "at", "near", "outside", "inside", "across", "throughout", "around", "within", "like", "against", "toward",
-    "towards",
+    "towards", "from", "into", "via", "through", "over", "to",
+];
+
+/// Words that may stand between a locative preposition and the place ("in northern Iraq").
+const PLACE_MODIFIERS: &[&str] = &[
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeastern",
+    "northwestern", "southeastern", "southwestern", "neighbouring", "neighboring", "war-torn", "rural", "occupied", "the",
 ];
 
 /// Whether the text between two names only joins them into a list (", ", "and", "or", "the").
@@ -178,13 +245,33 @@ fn is_list_joint(between: &str) -> bool {
     words.len() <= 2 && words.iter().all(|w| matches!(w.to_lowercase().as_str(), "and" | "or" | "the"))
 }
 
-fn is_location(before: &str) -> bool {
-    let previous = before.trim_end().rsplit(|c: char| c.is_whitespace()).next().unwrap_or("");
-    LOCATIVE.contains(&previous.to_lowercase().as_str())
+/// Whether a name is who was told something ("Machnouk told MTV", "in an interview with CNN"),
+/// not who holds a position.
+fn is_addressee(before: &str) -> bool {
+    let text = before.trim_end().to_lowercase();
+    let text = text.strip_suffix(" the").unwrap_or(&text);
+    ["told", "took to", "spoke to", "speaking to", "said to", "interview with", "talking to", "wrote to", "letter to"]
+        .iter()
+        .any(|cue| text.ends_with(cue) && text[..text.len() - cue.len()].chars().next_back().is_none_or(|c| !c.is_alphanumeric()))
 }
 
-/// Caller actors, then (with `discover`) gazetteer entries and people the caller did not name.
-fn actor_catalog(sentences: &[Sentence], caller_actors: &[Actor], discover: bool) -> Vec<Actor> {
+fn is_location(before: &str) -> bool {
+    let words: Vec<String> = before.split_whitespace().rev().take(4).map(|w| w.to_lowercase()).collect();
+    for (i, word) in words.iter().enumerate() {
+        if LOCATIVE.contains(&word.as_str()) {
+            // "according to Russia" names a source.
+            return !(word == "to" && words.get(i + 1).is_some_and(|w| w == "according"));
+        }
+        if !PLACE_MODIFIERS.contains(&word.as_str()) {
+            return false;
+        }
+    }
+    false
+}
+
+/// Caller actors, then (with `discover`) gazetteer entries and the people and organisations
+/// named in the text that the caller did not name.
+fn actor_catalog(sentences: &[Sentence], caller_actors: &[Actor], discover: bool, entities: Option<&[Vec<Entity>]>) -> Vec<Actor> {
     let mut catalog: Vec<Actor> = caller_actors.to_vec();
     if !discover {
         return catalog;
@@ -198,9 +285,10 @@ fn actor_catalog(sentences: &[Sentence], caller_actors: &[Actor], discover: bool
             catalog.push(actor.clone());
         }
     }
-    for person in actors::discover_people(sentences, gazetteer) {
-        if !taken(&catalog, &person) {
-            catalog.push(person);
+    let known = catalog.clone();
+    for named in names::discover(sentences, entities, &known) {
+        if !taken(&catalog, &named) {
+            catalog.push(named);
         }
     }
     catalog
@@ -306,7 +394,9 @@ mod tests {
     #[test]
     fn actor_names_inside_topic_phrases_are_not_holders() {
         let m = mentions();
-        assert_eq!(m.holders(0), vec!["united-states", "vladimir-putin"], "Washington, not the US in the shield");
+        // Russia speaks through its president ("Russian President Vladimir Putin").
+        assert_eq!(m.holders(0), vec!["russia", "united-states", "vladimir-putin"], "Washington, not the US in the shield");
+        assert_eq!(m.speaks_for("vladimir-putin"), Some("russia"));
         let us_spans: Vec<&str> = m.actor_mentions.iter().filter(|x| x.actor == "united-states").map(|x| &TEXT[x.span.0..x.span.1]).collect();
         assert_eq!(us_spans, vec!["Washington"]);
     }
@@ -315,7 +405,8 @@ mod tests {
     fn quotes_get_speakers_and_carry_to_bare_quotes() {
         let m = mentions();
         assert_eq!(m.quotes[0].speaker.as_deref(), Some("vladimir-putin"));
-        assert_eq!(m.holders(2), vec!["vladimir-putin"], "Russia and NATO inside Putin's quote do not speak");
+        assert_eq!(m.holders(2), vec!["russia", "vladimir-putin"], "Russia only as Putin's country, NATO not at all");
+        assert!(m.actor_mentions.iter().filter(|x| x.sentence == 2 && x.actor == "russia").all(|x| x.in_quote));
         assert_eq!(m.carried_speaker(2), Some("vladimir-putin"));
     }
 
@@ -334,6 +425,24 @@ mod tests {
         let m = find(text, &sentences(text), &[], &[], true);
         assert_eq!(m.holders(0), vec!["russia"]);
         assert!(m.holders(1).is_empty());
+    }
+
+    #[test]
+    fn places_after_modifiers_are_locations_but_sources_are_not() {
+        let text = "Airstrikes hit targets in northern Iraq. According to Iraq, the strikes worked.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert!(m.holders(0).is_empty(), "{:?}", m.holders(0));
+        assert_eq!(m.holders(1), vec!["iraq"]);
+    }
+
+    #[test]
+    fn who_was_told_is_not_a_holder() {
+        let text = "Nohad Machnouk told MTV the tests were conclusive. Jeh Johnson took to CNN to deny it.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert!(!m.holders(0).iter().any(|h| h.contains("mtv")), "{:?}", m.holders(0));
+        assert!(is_addressee("Machnouk told the "));
+        assert!(is_addressee("in an interview with "));
+        assert!(!is_addressee("He foretold "));
     }
 
     #[test]

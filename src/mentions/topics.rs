@@ -97,7 +97,14 @@ pub enum TopicLink {
     Alias,
     /// The sentence continues one that named the topic (same paragraph, or "it"/"this").
     Context,
+    /// The sentence's embedding is close to the topic's ([`MEANING_THRESHOLD`]).
+    Meaning,
 }
+
+/// Cosine similarity between a sentence and a topic (label and aliases embedded) at which the
+/// sentence is about the topic without naming it. Chosen on the actor-stance dev set (see
+/// README, "Accuracy on real news").
+pub const MEANING_THRESHOLD: f32 = 0.6;
 
 /// A topic found in a sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -117,6 +124,12 @@ const ANAPHORA: &[&str] = &["it", "this", "these", "the plan", "the proposal", "
 
 /// Find topic mentions in every sentence, then carry topics into continuing sentences.
 pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
+    find_with(sentences, topics, None)
+}
+
+/// [`find`], and with `similarity` (`[sentence][topic]` cosine) a sentence that names no alias
+/// of a topic is still about it when its similarity reaches [`MEANING_THRESHOLD`].
+pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[Vec<f32>]>) -> Vec<TopicMention> {
     let mut mentions = Vec::new();
     let mut previous: Option<(usize, Vec<String>)> = None; // (paragraph, topics of last sentence)
     for sentence in sentences {
@@ -137,18 +150,29 @@ pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
             let offset = sentence.span.0;
             mentions.push(TopicMention { topic, sentence: sentence.index, span: (offset + start, offset + end), link: TopicLink::Alias });
         }
-        if here.is_empty() {
-            if let Some((paragraph, carried)) = &previous {
-                let refers_back = ANAPHORA.iter().any(|w| !find_phrase(&sentence.text, w, true).is_empty());
-                if *paragraph == sentence.paragraph || refers_back {
-                    for topic in carried {
-                        mentions.push(TopicMention { topic: topic.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Context });
-                    }
-                    here = carried.clone();
+        let carry_from = here.clone();
+        if let Some(row) = similarity.and_then(|s| s.get(sentence.index)) {
+            for (topic, score) in topics.iter().zip(row) {
+                if *score >= MEANING_THRESHOLD && !here.contains(&topic.id) {
+                    mentions.push(TopicMention { topic: topic.id.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Meaning });
+                    here.push(topic.id.clone());
                 }
             }
         }
-        previous = Some((sentence.paragraph, here));
+        // Only topics a sentence names (or carries on) are carried into the next one.
+        let mut carried_on = carry_from.clone();
+        if carry_from.is_empty() {
+            if let Some((paragraph, carried)) = &previous {
+                let refers_back = ANAPHORA.iter().any(|w| !find_phrase(&sentence.text, w, true).is_empty());
+                if *paragraph == sentence.paragraph || refers_back {
+                    for topic in carried.iter().filter(|t| !here.contains(t)) {
+                        mentions.push(TopicMention { topic: topic.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Context });
+                    }
+                    carried_on = carried.clone();
+                }
+            }
+        }
+        previous = Some((sentence.paragraph, carried_on));
     }
     mentions
 }

@@ -1,0 +1,437 @@
+"""News-report reasoning pairs and the newer public sets, for the stance model's fourth stage.
+
+Imported by build_training_set.py. Three kinds of data:
+
+1. **Attributed claims and positions in real news sentences** (`real_reports`). FNC-1 bodies
+   (except the actor-stance dev articles) are split into sentences, and sentences with a clear
+   shape are turned into pairs whose labels follow from that shape:
+   - "<Source> said (that) <claim>" / "<claim>, <Source> said" / "According to <Source>, <claim>":
+     the source holds the claim (entailment for "<Source> supports the report that <claim>",
+     contradiction for "... opposes ..."); another source of the same article, or the same
+     source asked about another claim of the article, says nothing (neutral);
+   - "<Source> denied reports that <claim>": the opposite;
+   - "<Source> declined to comment / could not confirm ...": neutral on the article's claims;
+   - "<Source> backed / welcomed / rejected / condemned <something>": a position on it.
+   Bodies are split into train and dev by body id, so no dev sentence is trained on.
+2. **Complementary topics and actions that are positions** (`reasoning_templates`): "called
+   for an end to X" is against X, "pushed to lift the sanctions" is against the sanctions,
+   "vetoed", "signed", "sued", "threatened" and two actors in one sentence, each labelled.
+   Held-out frames and names build a dev split.
+3. **Newer public sets** (`read_mnli`, `read_perspectrum`, `read_ibm`, `read_gwsd`,
+   `read_pstance`, `read_arc`): MultiNLI dev matched + mismatched (allowed as training data),
+   claim-perspective support, claim stance, news-sentence stance on global warming, political
+   stance in tweets, and ARC headline/body stance; their dev splits stay out of training.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import json
+import random
+import re
+from pathlib import Path
+from typing import Callable, Iterator
+
+# ---------------------------------------------------------------------------------------------
+# Shapes of sentences
+
+TITLE = (r"(?:President|Vice President|Prime Minister|Minister|Secretary|Senator|Sen\.|Rep\.|Gov\.|Governor|"
+         r"Mayor|General|Gen\.|Col\.|Colonel|Maj\.|Capt\.|Lt\.|Adm\.|Admiral|Rear Adm\.|Rear Admiral|"
+         r"Brig\.|Sgt\.|Dr\.|Mr\.?|Mrs\.?|Ms\.?|King|Queen|Prince|Sheikh|Judge|Justice|Ambassador|"
+         r"Commander|Chief|Director|Chairman|Spokesman|spokesman|spokeswoman|spokesperson|official|"
+         r"Foreign|Defense|Defence|Interior|Health|Press|press|Attorney|District|General's|Army|Air|Marshal)")
+# A source: an optional "the", up to six capitalised words (a name, an organisation, a title and
+# a name), optionally an unnamed "a/an/the ... official/spokesman".
+NAMED = r"(?:[Tt]he\s+)?(?:[A-Z][\w.'’\-]*\s+){0,5}[A-Z][\w.'’\-]*"
+UNNAMED = r"(?:[Aa]n?|[Tt]he)\s+(?:[\w.\-]+\s+){0,4}(?:official|officials|spokesman|spokeswoman|spokesperson|statement)"
+SOURCE = rf"(?P<src>{NAMED}|{UNNAMED})"
+SPEECH = r"(?:said|says|told\s+(?:[A-Z][\w.]*\s+){0,3}|added|claimed|insisted|stated|announced|warned|argued|maintained|confirmed|asserted|alleged|reported|wrote)"
+WHEN = r"(?:\s+(?:on\s+)?(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|today|yesterday|earlier|last\s+\w+|this\s+\w+))?"
+
+SAID_THAT = re.compile(rf"^{SOURCE}(?:,\s+[^,]{{3,80}},)?\s+{SPEECH}{WHEN}(?:\s+that)?\s+(?P<claim>[^\"“”]+?)\.?$")
+CLAIM_SAID = re.compile(rf"^[\"“]?(?P<claim>[^\"“”]+?)[,.]?[\"”]?,?\s+{SOURCE}\s+(?:said|says|added|told\s+\S+(?:\s+\S+)?|claimed|insisted)(?:\s+(?:on\s+)?\w+day)?\.$")
+SAID_SOURCE = re.compile(rf"^[\"“]?(?P<claim>[^\"“”]+?)[,.]?[\"”]?,?\s+(?:said|says)\s+{SOURCE}(?:,\s+[^.]+)?\.$")
+ACCORDING_AFTER = re.compile(rf"^(?P<claim>[^\"“”]+?),\s+according\s+to\s+{SOURCE}\.$")
+ACCORDING_BEFORE = re.compile(rf"^According\s+to\s+{SOURCE},\s+(?P<claim>[^\"“”]+?)\.$")
+DENIED = re.compile(rf"^{SOURCE}(?:,\s+[^,]{{3,80}},)?\s+(?:has\s+|have\s+)?(?:denied|rejected|dismissed|disputed|refuted|rebuffed)\s+(?:the\s+)?(?:reports?|claims?|allegations?|suggestions?|rumou?rs?|accusations?)\s+that\s+(?P<claim>[^\"“”]+?)\.?$")
+NO_COMMENT = re.compile(rf"^{SOURCE}(?:,\s+[^,]{{3,80}},)?\s+(?:has\s+|have\s+|had\s+)?(?:declined\s+to\s+comment|would\s+not\s+comment|refused\s+to\s+comment|could\s+not\s+(?:immediately\s+)?confirm|did\s+not\s+(?:immediately\s+)?confirm|would\s+not\s+confirm|has\s+not\s+confirmed|could\s+not\s+be\s+reached|did\s+not\s+respond|refused\s+to\s+confirm)\b")
+SUPPORT_VERBS = r"(?:supports|supported|backs|backed|welcomed|welcomes|praised|praises|endorsed|endorses|approved|approves|signed|defended|defends|applauded|favou?rs|favou?red|hailed|called\s+for|pushed\s+for|voted\s+for|demanded|demands)"
+OPPOSE_VERBS = r"(?:opposes|opposed|rejected|rejects|condemned|condemns|criticized|criticised|criticizes|criticises|denounced|denounces|blocked|vetoed|voted\s+against|slammed|slams|objected\s+to|resisted|decried|protested\s+against|fought\s+against|warned\s+against|challenged)"
+POSITION = re.compile(rf"^{SOURCE}(?:,\s+[^,]{{3,80}},)?\s+(?:has\s+|have\s+|had\s+)?(?:strongly\s+|publicly\s+|repeatedly\s+|also\s+)?(?:(?P<sup>{SUPPORT_VERBS})|(?P<opp>{OPPOSE_VERBS}))\s+(?P<what>(?:the|a|an|his|her|its|their)\s+[^,.;:\"“”]{{3,90}})")
+
+STRIP_TITLE = re.compile(rf"^(?:[Tt]he\s+)?(?:(?:[A-Z][a-z]+\s+)?{TITLE}\s+)+")
+PRONOUN_START = re.compile(r"^(?:it|he|she|they|we|i|you|this|that|there)\b", re.I)
+CLAIM_NOUNS = ("claim", "report", "allegation", "assertion", "view")
+NOT_SOURCES = {"It", "He", "She", "They", "We", "I", "You", "This", "That", "There", "But", "And", "The",
+               "In", "On", "At", "As", "If", "When", "While", "After", "Before", "Some", "Many", "Others"}
+
+
+def source_name(raw: str) -> str | None:
+    """How the pipeline would name the source: titles dropped ("Pentagon spokesman Rear Adm. John
+    Kirby" -> "John Kirby"), an unnamed official kept whole. None for pronouns and sentence words."""
+    raw = raw.strip().rstrip(",")
+    if raw.split()[0] in NOT_SOURCES and len(raw.split()) == 1:
+        return None
+    if re.search(r"(official|officials|spokesman|spokeswoman|spokesperson|statement)$", raw):
+        return raw[0].upper() + raw[1:]
+    name = STRIP_TITLE.sub("", raw).strip()
+    words = name.split()
+    if not words or words[0] in NOT_SOURCES or len(words) > 5:
+        return None
+    if len(words) == 1 and len(name) < 4 and not name.isupper():
+        return None
+    if not all(w[0].isupper() or w in {"of", "the", "for", "and", "al-", "de"} for w in words):
+        return None
+    return name
+
+
+FIRST_PERSON = {"i", "i'm", "i’m", "we", "we're", "we’re", "you", "my", "our", "me", "us", "i've", "i’ve", "we've", "we’ve"}
+COMMON_FIRST = {"the", "it", "they", "there", "this", "that", "these", "those", "he", "she", "his", "her", "its",
+                "their", "a", "an", "some", "many", "most", "all", "no", "now", "such", "if", "when", "while"}
+NOT_CLAIM_START = {"in", "on", "at", "after", "before", "during", "for", "with", "by", "from", "to", "of", "and", "but"}
+
+
+def tidy_claim(claim: str) -> str | None:
+    """A reported claim fit for "X says that <claim>": 5 to 40 words, not first-person speech, not
+    a bare adverbial; a capitalised common first word is lower-cased."""
+    claim = re.sub(r"\s+", " ", claim).strip(" ,;:\"“”'‘’")
+    words = claim.split()
+    if not 5 <= len(words) <= 40:
+        return None
+    first = words[0].lower()
+    if first in FIRST_PERSON or first in NOT_CLAIM_START:
+        return None
+    if first in COMMON_FIRST:
+        claim = claim[:1].lower() + claim[1:]
+    return claim.rstrip(".")
+
+
+def sentence_shapes(sentence: str) -> list[tuple[str, str, str]]:
+    """(kind, source, claim or position phrase) for each shape the sentence has; kind is one of
+    asserts, denies, no-comment, supports, opposes."""
+    found = []
+    for pattern in (SAID_THAT, CLAIM_SAID, SAID_SOURCE, ACCORDING_AFTER, ACCORDING_BEFORE):
+        match = pattern.match(sentence)
+        if match:
+            name, claim = source_name(match.group("src")), tidy_claim(match.group("claim"))
+            if name and claim:
+                found.append(("asserts", name, claim))
+            break
+    match = DENIED.match(sentence)
+    if match:
+        name, claim = source_name(match.group("src")), tidy_claim(match.group("claim"))
+        if name and claim:
+            found = [("denies", name, claim)]
+    match = NO_COMMENT.match(sentence)
+    if match:
+        name = source_name(match.group("src"))
+        if name:
+            found.append(("no-comment", name, ""))
+    match = POSITION.match(sentence)
+    if match:
+        name = source_name(match.group("src"))
+        what = re.sub(r"\s+(?:and|but|because|after|before|as|which|that|who|in|on|at|for|with|over|on)\s*$", "", match.group("what").strip())
+        what = re.split(r"\s+(?:because|after|before|while|as|which|saying|and\s+said)\s+", what)[0].strip()
+        if name and 2 <= len(what.split()) <= 12:
+            found.append(("supports" if match.group("sup") else "opposes", name, what))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Pairs
+
+def _pair(premise, hypothesis, label, source, split, task, gold, text_id, polarity=""):
+    return {"premise": premise, "hypothesis": hypothesis, "label": label, "source": source, "split": split,
+            "task": task, "gold": gold, "text_id": text_id, "polarity": polarity}
+
+
+STANCE_LABEL = {("favor", "supports"): "entailment", ("favor", "opposes"): "contradiction",
+                ("against", "supports"): "contradiction", ("against", "opposes"): "entailment",
+                ("none", "supports"): "neutral", ("none", "opposes"): "neutral"}
+
+
+def split_sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])[\"”']?\s+(?=[A-Z\"“'])|\n+", text)
+    return [re.sub(r"\s+", " ", p).strip() for p in parts if len(p.split()) >= 5]
+
+
+def dev_body_ids(articles: Path) -> set[str]:
+    """Body ids of the actor-stance dev articles, never trained on."""
+    ids = set()
+    path = articles / "actor-stance-dev.jsonl"
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                article_id = json.loads(line)["id"]
+                ids.add(article_id.rsplit("-", 1)[-1])
+    return ids
+
+
+def real_reports(data: Path, articles: Path, rng: random.Random, dev_share: float = 0.1) -> list[dict]:
+    """Pairs from the shapes of real FNC-1 news sentences (see the module docs)."""
+    with gzip.open(data / "fnc1/train_bodies.csv.gz", "rt", encoding="utf-8") as handle:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+    excluded = dev_body_ids(articles)
+    pairs = []
+    for body_id in sorted(bodies, key=int):
+        if body_id in excluded:
+            continue
+        split = "dev" if (int(body_id) * 2654435761) % 1000 < dev_share * 1000 else "train"
+        sentences = split_sentences(bodies[body_id])
+        shapes = [(s, shape) for s in sentences for shape in sentence_shapes(s)]
+        sources = sorted({shape[1] for _, shape in shapes})
+        claims = [shape[2] for _, shape in shapes if shape[0] in ("asserts", "denies")]
+        text_id = "fnc1-body-" + body_id
+        for sentence, (kind, name, what) in shapes:
+            others = [s for s in sources if s != name and s not in sentence]
+            noun = rng.choice(CLAIM_NOUNS)
+            if kind in ("asserts", "denies"):
+                stance = "favor" if kind == "asserts" else "against"
+                topic = f"the {noun} that {what}"
+                polarity = rng.choice(("supports", "opposes"))
+                pairs.append(_pair(sentence, hypothesis(name, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                                   "news-real", split, f"report-{kind}", stance, text_id, polarity))
+                verb = "says" if rng.random() < 0.5 else "believes"
+                pairs.append(_pair(sentence, f"{name} {verb} that {what}.", "entailment" if kind == "asserts" else "contradiction",
+                                   "news-real", split, f"report-{kind}-says", stance, text_id))
+                if others:
+                    other = rng.choice(others)
+                    polarity = rng.choice(("supports", "opposes"))
+                    pairs.append(_pair(sentence, hypothesis(other, topic, polarity), "neutral",
+                                       "news-real", split, "report-other-source", "none", text_id, polarity))
+                other_claims = [c for c in claims if c != what and c not in sentence]
+                if other_claims and rng.random() < 0.5:
+                    polarity = rng.choice(("supports", "opposes"))
+                    other_topic = f"the {rng.choice(CLAIM_NOUNS)} that {rng.choice(other_claims)}"
+                    pairs.append(_pair(sentence, hypothesis(name, other_topic, polarity), "neutral",
+                                       "news-real", split, "report-other-claim", "none", text_id, polarity))
+            elif kind == "no-comment" and claims:
+                topic = f"the {noun} that {rng.choice(claims)}"
+                polarity = rng.choice(("supports", "opposes"))
+                pairs.append(_pair(sentence, hypothesis(name, topic, polarity), "neutral",
+                                   "news-real", split, "report-no-comment", "none", text_id, polarity))
+            elif kind in ("supports", "opposes"):
+                stance = "favor" if kind == "supports" else "against"
+                polarity = rng.choice(("supports", "opposes"))
+                pairs.append(_pair(sentence, hypothesis(name, what, polarity), STANCE_LABEL[(stance, polarity)],
+                                   "news-real", split, f"position-{kind}", stance, text_id, polarity))
+                if others:
+                    polarity = rng.choice(("supports", "opposes"))
+                    pairs.append(_pair(sentence, hypothesis(rng.choice(others), what, polarity), "neutral",
+                                       "news-real", split, "position-other-source", "none", text_id, polarity))
+    return pairs
+
+
+def hypothesis(actor: str, topic: str, polarity: str) -> str:
+    verb = "supports" if polarity == "supports" else "opposes"
+    text = f"{actor} {verb} {topic}."
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reasoning templates: complementary topics, actions that are positions, several actors
+
+# (frame, stance of the actor on {topic}); {topic} is a noun phrase that can be ended, lifted...
+REASONING_FRAMES = [
+    ("{actor} called for an end to {topic}.", "against"),
+    ("{actor} demanded the withdrawal of {topic}.", "against"),
+    ("{actor} pushed to lift {topic}.", "against"),
+    ("{actor} wants {topic} scrapped.", "against"),
+    ("{actor} vowed to repeal {topic}.", "against"),
+    ("{actor} announced its withdrawal from {topic}.", "against"),
+    ("{actor} vetoed {topic}.", "against"),
+    ("{actor} sued to stop {topic}.", "against"),
+    ("{actor} threatened to retaliate if {topic} goes ahead.", "against"),
+    ("{actor} urged lawmakers to reject {topic}.", "against"),
+    ("{actor} denounced {topic} as a disaster.", "against"),
+    ("{actor} signed {topic} into law.", "favor"),
+    ("{actor} voted for {topic}.", "favor"),
+    ("{actor} urged partners to adopt {topic}.", "favor"),
+    ("{actor} pressed Congress to fund {topic}.", "favor"),
+    ("{actor} threatened to walk out unless {topic} is kept.", "favor"),
+    ("{actor} has long championed {topic}.", "favor"),
+    ("{actor} defended {topic} against its critics.", "favor"),
+    ("{actor} fought to keep {topic} in place.", "favor"),
+    ("{actor} warned that scrapping {topic} would be a mistake.", "favor"),
+    ("{actor} welcomed {topic} as long overdue.", "favor"),
+    ("{actor} said it would study {topic} before deciding.", "none"),
+    ("{actor} declined to say whether it backs {topic}.", "none"),
+    ("{actor} has not taken a position on {topic}.", "none"),
+]
+
+# Two actors in one sentence, each with a stance: (frame, stance of {a}, stance of {b}).
+PAIR_FRAMES = [
+    ("{a} and {b} both backed {topic}.", "favor", "favor"),
+    ("{a} and {b} jointly condemned {topic}.", "against", "against"),
+    ("{a} praised {topic}, while {b} rejected it.", "favor", "against"),
+    ("{a} vowed to block {topic}, but {b} said it would go ahead.", "against", "favor"),
+    ("{a} accused {b} of pushing {topic}.", "against", "favor"),
+    ("{a} urged {b} to drop {topic}.", "against", "favor"),
+    ("{a} welcomed {topic}; {b} called it a mistake.", "favor", "against"),
+    ("{a} supports {topic}, {b} said.", "favor", "none"),
+]
+
+TEMPLATE_ACTORS = [
+    "Nasser Judeh", "Lindsey Graham", "John Kirby", "Angela Merkel", "Kelly Ayotte", "Jeh Johnson",
+    "the Pentagon", "the Kremlin", "the White House", "the State Department", "Qatar", "Jordan", "Nigeria",
+    "the European Union", "the African Union", "Boko Haram", "the Taliban", "the Drug Policy Alliance",
+    "the Syrian Observatory for Human Rights", "Human Rights Watch", "the NYPD", "Elon University",
+    "Hong Kong protesters", "22 Senate Republicans", "the families of the hostages", "Kurdish officials",
+    "Maria Alvarez", "Olusegun Bello", "Tomas Novak", "Chen Wei", "the Interior Ministry", "Comcast",
+]
+HELD_OUT_ACTORS = ["Haider al-Abadi", "Philip Hammond", "the Iraqi government", "Amnesty International",
+                   "Scotland Yard", "the Somali government", "Sergeants Benevolent Association", "NASA"]
+
+
+def reasoning_templates(topics: list[str], rng: random.Random, count: int, split: str) -> list[dict]:
+    """Complementary-topic, action and two-actor pairs. Dev uses every fourth frame and the held-out
+    actors, so a dev score says whether the skill carries to unseen wording and names."""
+    def held(items, index):
+        return (index % 4 == 3) == (split == "dev")
+
+    frames = [f for i, f in enumerate(REASONING_FRAMES) if held(REASONING_FRAMES, i)]
+    pair_frames = [f for i, f in enumerate(PAIR_FRAMES) if held(PAIR_FRAMES, i)]
+    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    pairs = []
+    for n in range(count):
+        topic = rng.choice(topics)
+        if rng.random() < 0.6:
+            frame, stance = rng.choice(frames)
+            actor = rng.choice(actors)
+            premise = capital(frame.format(actor=actor, topic=topic))
+            polarity = rng.choice(("supports", "opposes"))
+            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                               "news-reasoning", split, "reasoning-action", stance, f"reasoning-{split}-{n}", polarity))
+        else:
+            frame, stance_a, stance_b = rng.choice(pair_frames)
+            a, b = rng.sample(actors, 2)
+            premise = capital(frame.format(a=a, b=b, topic=topic))
+            for actor, stance in ((a, stance_a), (b, stance_b)):
+                polarity = rng.choice(("supports", "opposes"))
+                pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                                   "news-reasoning", split, "reasoning-two-actors", stance, f"reasoning-{split}-{n}", polarity))
+    return pairs
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ---------------------------------------------------------------------------------------------
+# Newer public sets
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+def bucket(key: str, seed: int) -> float:
+    return int(hashlib.sha1(f"{seed}:{key}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+
+
+def read_mnli(data: Path, seed: int, dev_fraction: float = 0.05) -> Iterator[dict]:
+    """MultiNLI dev matched + mismatched; a small hashed share held out as mnli dev."""
+    for name in ("multinli_1.0_dev_matched.csv.gz", "multinli_1.0_dev_mismatched.csv.gz"):
+        with gzip.open(data / "mnli" / name, "rt", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row["label"] not in ("entailment", "neutral", "contradiction"):
+                    continue
+                split = "dev" if bucket(row["sentence1"], seed) < dev_fraction else "train"
+                yield _pair(row["sentence1"], row["sentence2"], row["label"], "mnli", split, "nli", row["label"],
+                            "mnli-" + _key(row["sentence1"]))
+
+
+def read_perspectrum(data: Path, rng: random.Random) -> Iterator[dict]:
+    """A perspective that supports a claim: its author is for the claim; one that undermines it,
+    against. Asked as the author, and as a named actor who voices the perspective."""
+    files = (("pairs_train.jsonl.gz", "train"), ("pairs_dev.jsonl", "dev"))
+    for name, split in files:
+        path = data / "perspectrum" / name
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            for line in handle:
+                row = json.loads(line)
+                stance = "favor" if row["label"] == "SUPPORT" else "against"
+                claim = row["claim"].strip().rstrip(".")
+                topic = f"the {rng.choice(CLAIM_NOUNS)} that {claim[:1].lower() + claim[1:]}"
+                polarity = rng.choice(("supports", "opposes"))
+                text = row["perspective"].strip()
+                if rng.random() < 0.5:
+                    premise, actor = text, "The author"
+                else:
+                    actor = rng.choice(TEMPLATE_ACTORS)
+                    premise = f"{capital(actor)} said: {text}"
+                yield _pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                            "perspectrum", split, "claim-perspective", stance, f"perspectrum-{row['perspective_id']}", polarity)
+
+
+def read_ibm(data: Path, rng: random.Random) -> Iterator[dict]:
+    """IBM claim stance: a claim for (PRO) or against (CON) a debate motion; dev is every fifth topic."""
+    with open(data / "ibm-claim-stance/claim_stance_train.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            stance = {"PRO": "favor", "CON": "against"}.get(row["claims.stance"])
+            if not stance:
+                continue
+            split = "dev" if int(row["topicId"]) % 5 == 0 else "train"
+            motion = row["topicText"].strip().rstrip(".")
+            topic = "the idea that " + motion[:1].lower() + motion[1:]
+            polarity = rng.choice(("supports", "opposes"))
+            yield _pair(row["claims.claimCorrectedText"], hypothesis("The author", topic, polarity),
+                        STANCE_LABEL[(stance, polarity)], "ibm-claim-stance", split, "claim-stance", stance,
+                        "ibm-" + row["claims.claimId"], polarity)
+
+
+def read_gwsd(data: Path, rng: random.Random, seed: int) -> Iterator[dict]:
+    """GWSD: news sentences for (agree), against (disagree) or neutral on global warming being a
+    serious concern; the stance is the sentence's source's, asked as the author."""
+    labels = {"0": "none", "1": "favor", "2": "against"}
+    topic = "the view that global warming is a serious concern"
+    with open(data / "gwsd/train.csv", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            stance = labels.get(row["label"])
+            if not stance:
+                continue
+            split = "dev" if bucket(row["text"], seed) < 0.15 else "train"
+            polarity = rng.choice(("supports", "opposes"))
+            yield _pair(row["text"], hypothesis("The author", topic, polarity), STANCE_LABEL[(stance, polarity)],
+                        "gwsd", split, "news-sentence-stance", stance, "gwsd-" + _key(row["text"]), polarity)
+
+
+def read_pstance(data: Path, rng: random.Random, limit: int) -> Iterator[dict]:
+    """P-Stance: tweets for or against a US politician; train sampled to `limit`, val is dev."""
+    for name, split in (("raw_train_all.csv.gz", "train"), ("raw_val_all.csv", "dev")):
+        path = data / "pstance" / name
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8", newline="") as handle:
+            rows = [r for r in csv.DictReader(handle) if r["Stance"] in ("FAVOR", "AGAINST")]
+        if split == "train":
+            rng.shuffle(rows)
+            rows = rows[:limit]
+        for row in rows:
+            stance = "favor" if row["Stance"] == "FAVOR" else "against"
+            polarity = rng.choice(("supports", "opposes"))
+            yield _pair(row["Tweet"], hypothesis("The author", row["Target"], polarity), STANCE_LABEL[(stance, polarity)],
+                        "pstance", split, "stance-author", stance, "pstance-" + _key(row["Tweet"]), polarity)
+
+
+def read_arc(data: Path, reduce_body: Callable[[str, str], str], seed: int, unrelated_rate: float = 0.1) -> Iterator[dict]:
+    """ARC headline/body stance like FNC-1: bodies reduced to the sentences that bear on the
+    headline; every tenth body (by id) is dev."""
+    labels = {"agree": "entailment", "disagree": "contradiction", "discuss": "neutral", "unrelated": "neutral"}
+    with gzip.open(data / "arc/arc_bodies.csv.gz", "rt", encoding="utf-8") as handle:
+        bodies = {row["Body ID"]: row["articleBody"] for row in csv.DictReader(handle)}
+    rng = random.Random(seed)
+    with gzip.open(data / "arc/arc_stances_train.csv.gz", "rt", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            stance, body_id = row["Stance"], row["Body ID"]
+            if stance not in labels or body_id not in bodies:
+                continue
+            if stance == "unrelated" and rng.random() > unrelated_rate:
+                continue
+            split = "dev" if int(body_id) % 10 == 0 else "train"
+            premise = reduce_body(row["Headline"], bodies[body_id])
+            if premise:
+                yield _pair(premise, row["Headline"], labels[stance], "arc", split, "nli", stance, "arc-body-" + body_id)

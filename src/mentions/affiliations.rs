@@ -1,0 +1,201 @@
+//! Who speaks for whom. A person named with a role in an organisation or a country's
+//! government ("Pentagon spokesman John Kirby", "Jordanian Foreign Minister Nasser Judeh",
+//! "Kirby, a spokesman for the Pentagon,") speaks for it: wherever that person states a
+//! position, the organisation is asked about it too, as the actor-stance conventions count it.
+//! Also here: "the Iraqi government" and "Jordanian officials" are mentions of the country.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+
+use super::actors::{Actor, ActorKind, Gazetteer};
+use super::matching::{find_phrase, overlaps};
+use super::topics::{TopicLink, TopicMention};
+use super::{ActorLink, ActorMention};
+use crate::text::Sentence;
+
+/// A person who speaks for an organisation or country.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Affiliation {
+    /// The person's actor id.
+    pub person: String,
+    /// The organisation's (or country's) actor id.
+    pub organisation: String,
+}
+
+/// Roles that speak for the organisation they are named with.
+const ROLES: &[&str] = &[
+    "spokesman", "spokeswoman", "spokesperson", "secretary", "minister", "president", "chairman", "chairwoman", "chair",
+    "co-chair", "director", "chief", "head", "commissioner", "leader", "commander", "ambassador", "envoy", "counsel",
+    "ceo", "prosecutor", "official", "governor", "mayor", "premier", "king", "emir",
+];
+
+/// Words allowed between an organisation and a person besides roles: title words and the
+/// parts of a role ("press", "Foreign", "Rear Adm.").
+static TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:[A-Z][\p{L}.\-]*|press|deputy|former|senior|top|acting|general|interim|foreign|defen[cs]e|interior|health|finance|justice|communications|security)$").expect("TITLE_WORD is a valid regex")
+});
+
+/// ", a spokesman for the" / ", the ministry's spokesman," after a person.
+static APPOSITIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^,\s+(?:a|an|the)?\s*(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\s+(?:for|of|at|to)\s+(?:the\s+)?$").expect("APPOSITIVE_ROLE is a valid regex")
+});
+
+/// Nouns that make "<country adjective> X" the country's government.
+const GOVERNMENT_NOUNS: &[&str] = &["government", "authorities", "officials", "leadership", "regime", "administration", "military"];
+
+/// "the Iraqi government", "Jordanian officials": mentions of the country, outside topic
+/// phrases and quotes.
+pub fn country_phrases(sentences: &[Sentence], topics: &[TopicMention], quotes: &[Vec<(usize, usize)>]) -> Vec<ActorMention> {
+    let gazetteer = Gazetteer::builtin();
+    let mut found = Vec::new();
+    for sentence in sentences {
+        let offset = sentence.span.0;
+        for (adjective, country) in &gazetteer.adjectives {
+            for noun in GOVERNMENT_NOUNS {
+                let phrase = format!("{adjective} {noun}");
+                for span in find_phrase(&sentence.text, &phrase, false) {
+                    let absolute = (offset + span.0, offset + span.1);
+                    let in_topic = topics.iter().any(|t| t.sentence == sentence.index && t.link == TopicLink::Alias && overlaps(t.span, absolute));
+                    if in_topic {
+                        continue;
+                    }
+                    let in_quote = quotes.get(sentence.index).is_some_and(|q| q.iter().any(|s| overlaps(*s, span)));
+                    found.push(ActorMention { actor: country.clone(), sentence: sentence.index, span: absolute, link: ActorLink::Alias, in_quote });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Affiliations stated in the text: an organisation (or a country, by name or adjective) right
+/// before a role and a person's name, or a role "for"/"of" an organisation right after it.
+pub fn find(text: &str, sentences: &[Sentence], catalog: &[Actor], mentions: &[ActorMention]) -> Vec<Affiliation> {
+    let gazetteer = Gazetteer::builtin();
+    let kind_of = |id: &str| catalog.iter().find(|a| a.id == id).map(|a| a.kind);
+    let speaks_for = |kind: Option<ActorKind>| matches!(kind, Some(ActorKind::Organisation | ActorKind::Country | ActorKind::Other));
+    let mut found: Vec<Affiliation> = Vec::new();
+    let mut add = |person: &str, organisation: &str| {
+        if person != organisation && !found.iter().any(|f| f.person == person) {
+            found.push(Affiliation { person: person.to_string(), organisation: organisation.to_string() });
+        }
+    };
+    for sentence in sentences {
+        let here: Vec<&ActorMention> = mentions.iter().filter(|m| m.sentence == sentence.index && m.link == ActorLink::Alias).collect();
+        for person in here.iter().filter(|m| kind_of(&m.actor) == Some(ActorKind::Person)) {
+            // Before: "<Org>['s] <title words with a role> <Person>".
+            let before = &text[sentence.span.0..person.span.0];
+            let words: Vec<&str> = before.split_whitespace().collect();
+            let mut taken = 0;
+            let mut has_role = false;
+            for word in words.iter().rev() {
+                let bare = word.trim_end_matches(',').to_lowercase();
+                if ROLES.contains(&bare.as_str()) {
+                    has_role = true;
+                } else if !TITLE_WORD.is_match(word) {
+                    break;
+                }
+                taken += 1;
+                if taken == 5 {
+                    break;
+                }
+            }
+            if has_role {
+                // Find the organisation mention or country adjective the title run starts at.
+                let run_start = words.len() - taken;
+                for cut in run_start..words.len() {
+                    let head: String = words[..=cut].join(" ");
+                    let head_end = sentence.span.0 + byte_end_of_words(before, cut + 1);
+                    let joined = |m: &&&ActorMention| m.span.1 == head_end || text.get(m.span.1..head_end).is_some_and(|gap| matches!(gap.trim(), "'s" | "’s"));
+                    let organisation = here.iter().find(|m| speaks_for(kind_of(&m.actor)) && joined(m));
+                    if let Some(org) = organisation {
+                        add(&person.actor, &org.actor);
+                        break;
+                    }
+                    let last = head.rsplit(' ').next().unwrap_or("");
+                    if let Some((_, country)) = gazetteer.adjectives.iter().find(|(adjective, _)| adjective == last) {
+                        if catalog.iter().any(|a| a.id == *country) {
+                            add(&person.actor, country);
+                            break;
+                        }
+                    }
+                }
+            }
+            // After: "<Person>, a spokesman for the <Org>".
+            let after_start = person.span.1;
+            let after_end = text[after_start..sentence.span.1].len() + after_start;
+            for org in here.iter().filter(|m| speaks_for(kind_of(&m.actor)) && m.span.0 > after_start && m.span.0 <= after_end) {
+                if APPOSITIVE_ROLE.is_match(&text[after_start..org.span.0]) {
+                    add(&person.actor, &org.actor);
+                    break;
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The byte offset just after the first `n` whitespace-separated words of `text`.
+fn byte_end_of_words(text: &str, n: usize) -> usize {
+    let mut count = 0;
+    let mut in_word = false;
+    for (i, c) in text.char_indices() {
+        if c.is_whitespace() {
+            if in_word {
+                count += 1;
+                if count == n {
+                    return i;
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    text.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::mentions::{self, Topic};
+    use crate::text::sentences;
+
+    fn affiliations(text: &str) -> Vec<(String, String)> {
+        let m = mentions::find(text, &sentences(text), &[], &[], true);
+        m.affiliations.into_iter().map(|a| (a.person, a.organisation)).collect()
+    }
+
+    #[test]
+    fn organisation_and_role_before_a_name() {
+        let found = affiliations("Pentagon spokesman Rear Adm. John Kirby said the strikes continue.");
+        assert_eq!(found, vec![("john-kirby".to_string(), "pentagon".to_string())]);
+    }
+
+    #[test]
+    fn country_adjective_and_role_before_a_name() {
+        let found = affiliations("Jordanian Foreign Minister Nasser Judeh said Jordan would respond.");
+        assert_eq!(found, vec![("nasser-judeh".to_string(), "jordan".to_string())]);
+    }
+
+    #[test]
+    fn role_for_an_organisation_after_a_name() {
+        let found = affiliations("Col. Steve Warren, a spokesman for the Pentagon, said nothing.");
+        assert_eq!(found, vec![("steve-warren".to_string(), "pentagon".to_string())]);
+    }
+
+    #[test]
+    fn a_title_alone_is_no_affiliation() {
+        assert!(affiliations("Sen. Lindsey Graham said Qatar is watching them.").is_empty());
+    }
+
+    #[test]
+    fn government_phrases_name_the_country_and_speakers_carry_their_organisation() {
+        let text = "The Jordanian government denied it. Pentagon spokesman John Kirby said the raid worked. Kirby said it would go on.";
+        let topics = vec![Topic::parse_spec("the raid=raid").unwrap()];
+        let m = mentions::find(text, &sentences(text), &[], &topics, true);
+        assert_eq!(m.holders(0), vec!["jordan"]);
+        assert_eq!(m.holders(2), vec!["john-kirby", "pentagon"], "Kirby speaks for the Pentagon");
+    }
+}

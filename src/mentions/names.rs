@@ -1,0 +1,257 @@
+//! People and organisations named in the text, found by the name tagger (when one is loaded)
+//! and by title and speech-verb patterns, then merged into actors: "Barack Obama", "President
+//! Obama" and "Obama" are one person; "Democratic Union Party (PYD)" is also "PYD".
+//!
+//! Places are left to the gazetteer: a place the tagger finds is where something happens far
+//! more often than who takes a position.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::actors::{Actor, ActorKind, ActorSource, Gazetteer};
+use super::matching::slug;
+use crate::model::{Entity, EntityKind};
+use crate::text::Sentence;
+
+/// Titles and roles that come before a name and are not part of it.
+pub const TITLES: &str = r"(?:Vice President|President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|Finance Minister|Interior Minister|Health Minister|Minister|Secretary of State|Defen[cs]e Secretary|Foreign Secretary|Home Secretary|Press Secretary|Secretary-General|Secretary General|Secretary|Senator|Sen\.?|Congressman|Congresswoman|Rep\.?|Representative|Governor|Gov\.?|Mayor|Lt\.? Gen\.?|Maj\.? Gen\.?|Brig\.? Gen\.?|Lieutenant General|Major General|Brigadier General|General|Gen\.?|Rear Admiral|Rear Adm\.?|Admiral|Adm\.?|Colonel|Col\.?|Lt\.? Col\.?|Major|Maj\.?|Captain|Capt\.?|Lieutenant|Lt\.?|Sergeant|Sgt\.?|Staff Sgt\.?|Army Sgt\.?|Pvt\.?|Air Chief Marshal|Air Marshal|Marshal|King|Queen|Prince|Princess|Crown Prince|Emir|Sultan|Pope|Ayatollah|Sheikh|Mullah|Imam|Rabbi|Rev\.?|Reverend|Father|Mr\.??|Mrs\.??|Ms\.??|Miss|Dr\.??|Professor|Prof\.?|Judge|Justice|Ambassador|Attorney General|District Attorney|Prosecutor|[Ss]pokesman|[Ss]pokeswoman|[Ss]pokesperson|[Cc]hairman|[Cc]hairwoman|[Cc]hair|Speaker|[Ll]eader|Commissioner|Commander|Director|Chief|Envoy|envoy|CEO|Chief Executive|Officer|Detective|Inspector|Superintendent|Sir|Lord|Lady|Dame)";
+
+const NAME: &str = r"([A-Z][\p{Ll}'’\-]+(?:\s+(?:[A-Z][\p{Ll}'’\-]+|[A-Z](?:\.|\b))){0,3})";
+
+static TITLED_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b{TITLES}\s+{NAME}")).expect("TITLED_NAME is a valid regex")
+});
+static SPEAKER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    let bare = r"([A-Z][\p{Ll}'’\-]+(?:\s+[A-Z](?:\.|\b))?\s+[A-Z][\p{Ll}'’\-]+)";
+    Regex::new(&format!(r"{bare},?\s+(?:said|says|told|added)\b|\b(?:said|says)\s+{bare}"))
+        .expect("SPEAKER_NAME is a valid regex")
+});
+static LEADING_TITLES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"^(?:(?:former|Former|then-|the|The)\s+)*(?:{TITLES}(?:\s+|$))+")).expect("LEADING_TITLES is a valid regex")
+});
+static ACRONYM_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*\(\s*([A-Z][A-Za-z0-9&\-\.]{1,9})\s*\)").expect("ACRONYM_AFTER is a valid regex"));
+
+/// Capitalised words that are never part of a person's name.
+const NOT_NAMES: &[&str] = &[
+    "The", "A", "An", "But", "And", "In", "On", "At", "After", "Before", "When", "While", "With", "This", "That",
+    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
+    "April", "May", "June", "July", "August", "September", "October", "November", "December", "Today", "Both",
+    "Other", "Instead", "Officials", "Reuters", "However", "He", "She", "It", "They", "We", "I", "His", "Her",
+];
+
+/// The smallest tagger score for a name to be trusted.
+pub const MIN_ENTITY_SCORE: f32 = 0.5;
+
+/// Person and organisation actors named in `sentences`. `entities` are the tagger's spans per
+/// sentence (relative to the sentence text), when a tagger ran. Names that are aliases of
+/// `known` actors (the caller's, the gazetteer's) are left to them.
+pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known: &[Actor]) -> Vec<Actor> {
+    let is_known = |name: &str| known.iter().any(|a| a.aliases.iter().any(|x| x == name));
+    let mut people: Vec<String> = Vec::new();
+    let mut organisations: Vec<(String, Option<String>)> = Vec::new(); // (name, acronym)
+    for sentence in sentences {
+        let text = sentence.text.as_str();
+        if let Some(tagged) = entities.and_then(|e| e.get(sentence.index)) {
+            for entity in tagged.iter().filter(|e| e.score >= MIN_ENTITY_SCORE) {
+                let Some(raw) = text.get(entity.span.0..entity.span.1) else { continue };
+                match entity.kind {
+                    EntityKind::Person => {
+                        if let Some(name) = tidy_person(raw, known) {
+                            if !people.contains(&name) {
+                                people.push(name);
+                            }
+                        }
+                    }
+                    EntityKind::Organisation => {
+                        let Some(name) = tidy_organisation(raw) else { continue };
+                        if is_known(&name) || is_known(&format!("the {name}")) {
+                            continue;
+                        }
+                        let acronym = ACRONYM_AFTER.captures(&text[entity.span.1..]).and_then(|c| c.get(1)).map(|m| m.as_str().trim_end_matches('.').to_string());
+                        match organisations.iter_mut().find(|(n, _)| *n == name) {
+                            Some(entry) => {
+                                if entry.1.is_none() {
+                                    entry.1 = acronym;
+                                }
+                            }
+                            None => organisations.push((name, acronym)),
+                        }
+                    }
+                    EntityKind::Location => {}
+                }
+            }
+        }
+        let patterned = TITLED_NAME.captures_iter(text).filter_map(|c| c.get(1)).chain(SPEAKER_NAME.captures_iter(text).filter_map(|c| c.get(1).or_else(|| c.get(2))));
+        for found in patterned {
+            if let Some(name) = tidy_person(found.as_str(), known) {
+                if !people.contains(&name) {
+                    people.push(name);
+                }
+            }
+        }
+    }
+    let mut actors = merge_people(people);
+    // An organisation whose acronym the tagger also found alone is one actor.
+    let acronyms: Vec<String> = organisations.iter().filter_map(|(_, a)| a.clone()).collect();
+    for (name, acronym) in organisations {
+        if acronyms.contains(&name) || actors.iter().any(|a| a.aliases.contains(&name)) {
+            continue;
+        }
+        let mut aliases = vec![name.clone()];
+        aliases.extend(acronym.filter(|a| !is_known(a)));
+        actors.push(Actor { id: slug(&name), phrase: phrase_for_organisation(&name), name, kind: ActorKind::Organisation, source: ActorSource::Name, aliases });
+    }
+    actors
+}
+
+/// Organisations read better with "the" in a hypothesis ("the Pentagon supports ..."), except
+/// acronyms and names that are already people-like ("Boko Haram", "Vice Media").
+fn phrase_for_organisation(name: &str) -> String {
+    let first = name.split_whitespace().next().unwrap_or("");
+    let takes_the = ["Department", "Ministry", "Agency", "Office", "Commission", "Committee", "Council", "Court", "Bureau", "Observatory", "Association", "Union", "Party", "Alliance", "Coalition", "Institute", "Centre", "Center", "Army", "Police", "Service", "Authority", "Government", "Organization", "Organisation", "Network", "Front", "Movement", "Group", "Force", "Forces", "Command"]
+        .iter()
+        .any(|w| name.split_whitespace().any(|x| x == *w));
+    let acronym = name.chars().all(|c| c.is_uppercase() || !c.is_alphabetic());
+    if takes_the && !acronym && first != "The" { format!("the {name}") } else { name.to_string() }
+}
+
+/// A person's name without titles, possessives and sentence words; `None` if nothing is left
+/// or it names a known place.
+pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
+    let stripped = LEADING_TITLES.replace(raw.trim(), "");
+    let mut words: Vec<&str> = stripped.split_whitespace().collect();
+    while words.first().is_some_and(|w| NOT_NAMES.contains(w)) {
+        words.remove(0);
+    }
+    while words.last().is_some_and(|w| NOT_NAMES.contains(w) || w.trim_end_matches('.').chars().count() == 1 || w.chars().next().is_some_and(char::is_lowercase)) {
+        words.pop();
+    }
+    let mut name = words.join(" ");
+    for suffix in ["'s", "’s", "'", "’"] {
+        if let Some(stripped) = name.strip_suffix(suffix) {
+            name = stripped.to_string();
+        }
+    }
+    let capitalised = name.chars().next().is_some_and(char::is_uppercase);
+    // Names can end in "-ian" (Brian, Adrian): only known adjectives and "-ish" words go.
+    let adjective = !name.contains(' ') && (name.ends_with("ish") || Gazetteer::builtin().adjectives.iter().any(|(a, _)| *a == name));
+    let is_known_place = known.iter().any(|a| a.kind != ActorKind::Person && a.aliases.iter().any(|x| *x == name));
+    if name.chars().count() < 3 || !capitalised || is_known_place || adjective {
+        return None;
+    }
+    Some(name)
+}
+
+/// Word endings of nationality and religion adjectives ("Kurdish", "Jordanian", "Sunni"), which
+/// the tagger sometimes marks as organisations; and compounds that describe, not name.
+const ADJECTIVE_ENDINGS: &[&str] = &["ish", "ian", "ese", "ean", "-affiliated", "-linked", "-led", "-backed", "-based", "-allied", "-born"];
+
+fn tidy_organisation(raw: &str) -> Option<String> {
+    let mut name = raw.trim();
+    for prefix in ["the ", "The "] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            name = rest;
+        }
+    }
+    for suffix in ["'s", "’s", "'", "’"] {
+        if let Some(rest) = name.strip_suffix(suffix) {
+            name = rest;
+        }
+    }
+    // "Boko Haram group", "Isis forces": the name without the generic noun.
+    for generic in [" group", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"] {
+        if let Some(rest) = name.strip_suffix(generic) {
+            name = rest;
+        }
+    }
+    let capitalised = name.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
+    let one_word = !name.contains(' ');
+    let adjective = one_word && (ADJECTIVE_ENDINGS.iter().any(|e| name.ends_with(e)) || Gazetteer::builtin().adjectives.iter().any(|(a, _)| a == name));
+    (capitalised && !adjective && name.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !NOT_NAMES.contains(&name)).then(|| name.to_string())
+}
+
+/// Merge person names: longest first, so a bare surname ("Putin") and a titled short form join
+/// the full name that ends with it.
+fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
+    names.sort_by_key(|n| std::cmp::Reverse(n.split_whitespace().count()));
+    let mut people: Vec<Actor> = Vec::new();
+    for name in names {
+        let surname = name.split_whitespace().last().unwrap_or(&name).to_string();
+        let joins = |p: &Actor| {
+            p.aliases.contains(&name) || p.aliases.contains(&surname) || p.name.split_whitespace().last() == Some(surname.as_str()) && name.split_whitespace().count() > 1 && p.name.starts_with(name.split_whitespace().next().unwrap_or(""))
+        };
+        if let Some(person) = people.iter_mut().find(|p| joins(p)) {
+            if !person.aliases.contains(&name) {
+                person.aliases.push(name);
+            }
+            continue;
+        }
+        let mut aliases = vec![name.clone()];
+        if surname != name && surname.chars().count() >= 3 {
+            aliases.push(surname);
+        }
+        people.push(Actor { id: slug(&name), phrase: name.clone(), name, kind: ActorKind::Person, source: ActorSource::Name, aliases });
+    }
+    people
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::sentences;
+
+    fn entity(text: &str, phrase: &str, kind: EntityKind) -> Entity {
+        let start = text.find(phrase).unwrap();
+        Entity { span: (start, start + phrase.len()), kind, score: 0.9 }
+    }
+
+    #[test]
+    fn finds_titled_people_and_merges_surnames_without_a_tagger() {
+        let text = "Russian President Vladimir Putin met President George W Bush on Monday. Putin said Bush was wrong. \
+                    ''No,'' said Sergei Lavrov. Angela Merkel told reporters nothing. Former President Jimmy Carter agreed.";
+        let people = discover(&sentences(text), None, &Gazetteer::builtin().actors);
+        let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
+        for expected in ["Vladimir Putin", "George W Bush", "Sergei Lavrov", "Angela Merkel", "Jimmy Carter"] {
+            assert!(names.contains(&expected), "{expected} in {names:?}");
+        }
+        let dotted = discover(&sentences("Former President George H. W. Bush agreed."), None, &[]);
+        assert_eq!(dotted[0].name, "George H. W. Bush");
+        let putin = people.iter().find(|p| p.name == "Vladimir Putin").unwrap();
+        assert!(putin.aliases.contains(&"Putin".to_string()));
+        assert_eq!(putin.kind, ActorKind::Person);
+    }
+
+    #[test]
+    fn tagged_names_become_people_and_organisations() {
+        let text = "Pentagon spokesman Rear Adm. John Kirby said the Democratic Union Party (PYD) was wrong. Kirby added that the PYD and Vice Media disagreed.";
+        let split = sentences(text);
+        let first = &split[0].text;
+        let second = &split[1].text;
+        let tagged = vec![
+            vec![entity(first, "Pentagon", EntityKind::Organisation), entity(first, "Rear Adm. John Kirby", EntityKind::Person), entity(first, "Democratic Union Party", EntityKind::Organisation)],
+            vec![entity(second, "Kirby", EntityKind::Person), entity(second, "PYD", EntityKind::Organisation), entity(second, "Vice Media", EntityKind::Organisation)],
+        ];
+        let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
+        let names: Vec<&str> = actors.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, vec!["John Kirby", "Democratic Union Party", "Vice Media"], "the Pentagon is the gazetteer's");
+        assert_eq!(actors[0].aliases, vec!["John Kirby", "Kirby"]);
+        assert_eq!(actors[1].aliases, vec!["Democratic Union Party", "PYD"]);
+        assert_eq!(actors[1].phrase, "the Democratic Union Party");
+        assert_eq!(actors[2].kind, ActorKind::Organisation);
+    }
+
+    #[test]
+    fn places_and_lowercase_spans_are_not_people() {
+        let text = "The talks in Washington said nothing. President Monday was not a person.";
+        assert!(discover(&sentences(text), None, &Gazetteer::builtin().actors).is_empty());
+        assert_eq!(tidy_person("the president", &[]), None);
+        assert_eq!(tidy_person("Sen. Lindsey Graham's", &[]).as_deref(), Some("Lindsey Graham"));
+        for adjective in ["Kurdish", "Jordanian", "ISIS-affiliated", "American"] {
+            assert_eq!(tidy_organisation(adjective), None, "{adjective}");
+        }
+        assert_eq!(tidy_organisation("the Taliban").as_deref(), Some("Taliban"));
+        assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
+        assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
+    }
+}

@@ -1,0 +1,114 @@
+//! What every head shares: a BERT-family encoder loaded from a directory or hub id (a LoRA
+//! adapter merged into its base), its tokenizer, and the device it runs on. The cross-encoder
+//! ([`super::scorer`]), the name tagger ([`super::tagger`]) and the sentence embedder
+//! ([`super::embedder`]) each put their own head on top.
+
+use std::collections::HashMap;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_transformers::models::bert::{BertModel, Config as BertConfig};
+use serde::Deserialize;
+use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
+
+use super::loading::{ModelFiles, ModelSource};
+use super::scorer::ModelOptions;
+use crate::error::{Error, Result};
+
+/// The device named by `name`: `cpu`, or `cuda` (GPU 0; needs the `cuda` cargo feature).
+pub fn device(name: &str, model: &str) -> Result<Device> {
+    match name {
+        "cpu" => Ok(Device::Cpu),
+        "cuda" => Device::new_cuda(0).map_err(|e| Error::model(model, format!("cannot open CUDA device 0: {e}"))),
+        other => Err(Error::InvalidInput(format!("unknown device {other:?}; use cpu or cuda"))),
+    }
+}
+
+#[derive(Deserialize)]
+struct Header {
+    model_type: Option<String>,
+    #[serde(default)]
+    id2label: HashMap<String, String>,
+}
+
+/// A loaded BERT encoder with everything a head needs to finish loading itself.
+pub struct LoadedEncoder {
+    /// The resolved files.
+    pub files: ModelFiles,
+    /// The encoder.
+    pub bert: BertModel,
+    /// The weights (for the head's own tensors: `classifier.*`, `pooler.*`).
+    pub vb: VarBuilder<'static>,
+    /// The parsed BERT config.
+    pub config: BertConfig,
+    /// `id2label` in index order (empty for a bare encoder).
+    pub labels: Vec<String>,
+    /// Tokenizer truncating single texts to the model's positions.
+    pub tokenizer: Tokenizer,
+    /// Where it runs.
+    pub device: Device,
+}
+
+impl LoadedEncoder {
+    /// Load `spec` (directory or hub id). Only `model_type: bert` is supported here.
+    pub fn load(spec: &str, options: &ModelOptions) -> Result<LoadedEncoder> {
+        let source = ModelSource::parse(spec, options.revision.as_deref())?;
+        let files = ModelFiles::resolve(&source, options.base_dir.as_deref())?;
+        let device = device(&options.device, &files.id)?;
+        let text = std::fs::read_to_string(&files.config).map_err(|e| Error::io(&files.config, e))?;
+        let header: Header = serde_json::from_str(&text).map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
+        let architecture = header.model_type.unwrap_or_default();
+        if architecture != "bert" {
+            return Err(Error::model(&files.id, format!("architecture {architecture:?} is not supported yet (bert is)")));
+        }
+        let config: BertConfig = serde_json::from_str(&text).map_err(|e| Error::model(&files.id, format!("config.json is not a BERT config: {e}")))?;
+        let mut labels = vec![String::new(); header.id2label.len()];
+        for (id, name) in header.id2label {
+            let slot = id.parse::<usize>().ok().and_then(|i| labels.get_mut(i)).ok_or_else(|| Error::model(&files.id, format!("id2label key {id:?} is out of range")))?;
+            *slot = name;
+        }
+        let tensors = files.load_tensors(&device)?;
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let root = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") { vb.pp("bert") } else { vb.clone() };
+        let bert = BertModel::load(root, &config).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
+        let max_length = options.max_length.min(config.max_position_embeddings);
+        let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;
+        tokenizer.with_padding(None);
+        tokenizer
+            .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        Ok(LoadedEncoder { files, bert, vb, config, labels, tokenizer, device })
+    }
+
+    /// Encode single texts (not pairs), with byte offsets.
+    pub fn encode(&self, texts: &[&str]) -> Result<Vec<tokenizers::Encoding>> {
+        let inputs: Vec<tokenizers::EncodeInput> = texts.iter().map(|t| (*t).into()).collect();
+        self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
+    }
+}
+
+/// Run single-text `encodings` in token-budget batches (length-sorted, see [`super::batching`]):
+/// `each(indices, encodings, hidden, mask)` gets every batch's hidden states `[batch, len,
+/// hidden]` and mask `[batch, len]`, rows in the order of `indices`.
+pub fn batched(
+    encoder: &LoadedEncoder,
+    encodings: &[tokenizers::Encoding],
+    options: &ModelOptions,
+    mut each: impl FnMut(&[usize], &[&tokenizers::Encoding], Tensor, Tensor) -> Result<()>,
+) -> Result<()> {
+    let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
+    for batch in super::batching::plan(&lengths, options.max_batch_tokens, options.max_batch_size) {
+        let rows: Vec<&tokenizers::Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
+        let (hidden, mask) = run(&encoder.bert, &rows, &encoder.device)?;
+        each(&batch, &rows, hidden, mask)?;
+    }
+    Ok(())
+}
+
+/// Hidden states `[batch, len, hidden]` and the `[batch, len]` mask for single-text encodings.
+pub fn run(bert: &BertModel, encodings: &[&tokenizers::Encoding], device: &Device) -> Result<(Tensor, Tensor)> {
+    let rows: Vec<(&[u32], &[u32])> = encodings.iter().map(|e| (e.get_ids(), e.get_type_ids())).collect();
+    let batch = super::bert::Batch::new(&rows, device)?;
+    let hidden = bert.forward(&batch.input_ids, &batch.token_type_ids, Some(&batch.attention_mask))?;
+    Ok((hidden, batch.attention_mask))
+}
