@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 import tomllib
@@ -80,7 +81,7 @@ SENTIMENT_OF = {
 
 
 def task_prediction(row, label):
-    if row["task"].startswith("stance"):
+    if row.get("polarity") in ("supports", "opposes"):
         return STANCE_OF.get((label, row["polarity"]), "none")
     if row["task"] in ("target-sentiment", "sentiment"):
         return SENTIMENT_OF.get((label, row["polarity"]), "neutral")
@@ -183,13 +184,22 @@ def seed_rows(model, tokenizer, id2label, seed_path: Path, templates: dict):
     return results
 
 
+def shipped_table_rule() -> tuple[float, float]:
+    """MIN_STRENGTH and MIN_NET as src/stance/table.rs ships them (one source of truth)."""
+    text = (ROOT / "src/stance/table.rs").read_text(encoding="utf-8")
+    value = lambda name: float(re.search(rf"pub const {name}: f32 = ([0-9.]+);", text).group(1))  # noqa: E731
+    return value("MIN_STRENGTH"), value("MIN_NET")
+
+
 def evidence_level(model, tokenizer, id2label, path: Path, templates: dict):
     """The model alone on real news: every gold row of the actor-stance dev set, its evidence
     sentences against the hypotheses the pipeline asks ("{actor} supports/opposes {topic}.",
-    averaged), labelled by argmax of the evidence-mean favor / against / neutral. Macro-F1 over
-    the three labels, and the confusion counts (gold -> predicted)."""
-    gold, pred = [], []
-    confusion = defaultdict(int)
+    averaged). Labelled two ways: argmax of the evidence-mean favor / against / neutral, and the
+    pipeline's table rule (src/stance/table.rs thresholds). Macro-F1 over the three labels, and
+    the confusion counts (gold -> predicted)."""
+    gold, pred, table_pred = [], [], []
+    confusion, table_confusion = defaultdict(int), defaultdict(int)
+    min_strength, min_net = shipped_table_rule()
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     asked = []
     for article in rows:
@@ -213,9 +223,20 @@ def evidence_level(model, tokenizer, id2label, path: Path, templates: dict):
         gold.append(row["stance"])
         pred.append(label)
         confusion[f"{row['stance']}->{label}"] += 1
+        # The pipeline's table rule over the same sentences (all named by alias).
+        weights = [1 - p["neutral"] for p in mine]
+        net = sum(w * (p["entailment"] - p["contradiction"]) for w, p in zip(weights, mine)) / max(sum(weights), 1e-9)
+        ruled = "neutral" if max(weights) < min_strength or abs(net) <= min_net else ("favor" if net > 0 else "against")
+        table_pred.append(ruled)
+        table_confusion[f"{row['stance']}->{ruled}"] += 1
     scores = f1_per_class(gold, pred, ["favor", "against", "neutral"])
+    table_scores = f1_per_class(gold, table_pred, ["favor", "against", "neutral"])
     return {"rows": len(gold), "macro_f1": round(sum(scores.values()) / 3, 4),
-            "f1": {k: round(v, 4) for k, v in scores.items()}, "confusion": dict(sorted(confusion.items()))}
+            "f1": {k: round(v, 4) for k, v in scores.items()}, "confusion": dict(sorted(confusion.items())),
+            "table_rule": {"min_strength": min_strength, "min_net": min_net,
+                           "macro_f1": round(sum(table_scores.values()) / 3, 4),
+                           "f1": {k: round(v, 4) for k, v in table_scores.items()},
+                           "confusion": dict(sorted(table_confusion.items()))}}
 
 
 def main(argv=None) -> int:
@@ -233,8 +254,15 @@ def main(argv=None) -> int:
                         help="the fourth stage's dev pairs (news-real, reasoning, MultiNLI, PERSPECTRUM, P-Stance, ...); skipped when missing")
     parser.add_argument("--actor-stance", type=Path, default=ROOT.parent / "shared/articles/actor-stance-dev.jsonl",
                         help="the actor-stance dev set, for the evidence-level metric; skipped when missing")
+    parser.add_argument("--evidence-only", action="store_true",
+                        help="only the evidence-level metric on the actor-stance dev set (a quick check)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.evidence_only:
+        model, tokenizer, id2label = load(args.model, args.base)
+        templates = tomllib.loads((args.model / "templates.toml").read_text())
+        print(json.dumps(evidence_level(model, tokenizer, id2label, args.actor_stance, templates), indent=1))
+        return 0
     if not args.dev.exists():
         print(f"error: {args.dev} missing; run scripts/build-training-set", file=sys.stderr)
         return 2
@@ -313,6 +341,7 @@ def main(argv=None) -> int:
     evidence = evidence_level(model, tokenizer, id2label, args.actor_stance, templates) if args.actor_stance.exists() else None
     if evidence:
         metrics["actor_stance_evidence_macro_f1"] = evidence["macro_f1"]
+        metrics["actor_stance_evidence_table_rule_macro_f1"] = evidence["table_rule"]["macro_f1"]
     result = {"metrics": metrics, "counts": {f"{s}/{t}": len(v[0]) for (s, t), v in by.items()}, "evidence_level": evidence,
               "pairs_per_second": round(len(rows) / elapsed, 1), "table_rule": calibrate(rows, probs), "phrasing": result_phrasing, "seed": seed}
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -326,11 +355,11 @@ def main(argv=None) -> int:
               "pstance_f_avg": "pstance/stance-author", "perspectrum_acc": "perspectrum/claim-perspective", "mnli_heldout_acc": "mnli/nli",
               "gwsd_macro_f1": "gwsd/news-sentence-stance", "ibm_claim_acc": "ibm-claim-stance/claim-stance", "arc_macro_f1": "arc/nli",
               "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*",
-              "actor_stance_evidence_macro_f1": "actor-stance dev rows"}
+              "actor_stance_evidence_macro_f1": "actor-stance dev rows", "actor_stance_evidence_table_rule_macro_f1": "actor-stance dev rows"}
     for name, value in metrics.items():
         if name in compound_counts:
             count = compound_counts[name]
-        elif name == "actor_stance_evidence_macro_f1":
+        elif name.startswith("actor_stance_evidence"):
             count = evidence["rows"]
         elif counts[name].endswith("/*"):
             count = sum(v for k, v in result["counts"].items() if k.startswith(counts[name][:-1]))

@@ -263,6 +263,20 @@ REASONING_FRAMES = [
     ("{actor} has not taken a position on {topic}.", "none"),
 ]
 
+# Frames for measures (sanctions, bans, tariffs, taxes): threatening, imposing or seeking one is
+# a position for it; lifting or ruling it out, against.
+MEASURE_FRAMES = [
+    ("{actor} has threatened {topic} unless talks resume.", "favor"),
+    ("{actor} imposed {topic} last year.", "favor"),
+    ("{actor} lifted {topic} on Monday.", "against"),
+    ("{actor} is seeking support for {topic}.", "favor"),
+    ("{actor} ruled out {topic}.", "against"),
+    ("{actor} won backing for {topic} from its allies.", "favor"),
+    ("{actor} wants {topic} eased.", "against"),
+    ("{actor} has threatened {topic} since March.", "favor"),
+]
+MEASURE_WORDS = ("sanction", "ban", "tariff", "embargo", "restriction", "crackdown", "limit", "tax", "cut", "duties")
+
 # Two actors in one sentence, each with a stance: (frame, stance of {a}, stance of {b}).
 PAIR_FRAMES = [
     ("{a} and {b} both backed {topic}.", "favor", "favor"),
@@ -294,12 +308,22 @@ def reasoning_templates(topics: list[str], rng: random.Random, count: int, split
         return (index % 4 == 3) == (split == "dev")
 
     frames = [f for i, f in enumerate(REASONING_FRAMES) if held(REASONING_FRAMES, i)]
+    measure_frames = [f for i, f in enumerate(MEASURE_FRAMES) if held(MEASURE_FRAMES, i)]
+    measures = [t for t in topics if any(w in t for w in MEASURE_WORDS)] or topics
     pair_frames = [f for i, f in enumerate(PAIR_FRAMES) if held(PAIR_FRAMES, i)]
     actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
     pairs = []
     for n in range(count):
         topic = rng.choice(topics)
-        if rng.random() < 0.6:
+        roll = rng.random()
+        if roll < 0.15:
+            frame, stance = rng.choice(measure_frames)
+            actor, topic = rng.choice(actors), rng.choice(measures)
+            premise = capital(frame.format(actor=actor, topic=topic))
+            polarity = rng.choice(("supports", "opposes"))
+            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                               "news-reasoning", split, "reasoning-measure", stance, f"reasoning-{split}-{n}", polarity))
+        elif roll < 0.6:
             frame, stance = rng.choice(frames)
             actor = rng.choice(actors)
             premise = capital(frame.format(actor=actor, topic=topic))

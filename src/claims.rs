@@ -118,6 +118,9 @@ pub struct Claim {
     pub sentence: usize,
     /// The actor id.
     pub actor: String,
+    /// How the hypothesis names the actor: as this sentence does ("Bush"), or by its phrase
+    /// where the premise has the name written in (pronouns, carried quotes).
+    pub actor_name: String,
     /// What is asked.
     pub question: Question,
     /// The premise: the sentence, or the quote framed as its speaker's words.
@@ -201,8 +204,19 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
         let scope = Scope::new(sentence, mentions);
         for actor_id in holders {
             let Some(actor) = mentions.actor(actor_id) else { continue };
+            if !mentions.names_in(sentence.index, actor_id) {
+                // An organisation present only through the person who speaks for it takes that
+                // person's stance (Pipeline::finish), not a question of its own.
+                continue;
+            }
             let speaker = mentions.carried_speaker(sentence.index) == Some(actor_id);
-            for (topic_id, link) in &topics {
+            // The model reads the name as the sentence writes it: "Bush supports ..." for a
+            // sentence that says "Bush", not "George W Bush supports ...".
+            let name = named_as(mentions, sentence, actor_id).unwrap_or(&actor.phrase).to_string();
+            // Stances are asked of who speaks or acts in the sentence, not of whom it names in
+            // passing ("...seeking Russia's support"); sentiment is asked of every actor named.
+            let stance_topics: &[(&str, TopicLink)] = if mentions.in_holder_position(sentence, actor_id) { &topics } else { &[] };
+            for (topic_id, link) in stance_topics {
                 let Some(topic) = mentions.topics.iter().find(|t| t.id == *topic_id) else { continue };
                 if !scope.links(actor_id, topic_id, *link) {
                     continue;
@@ -219,23 +233,31 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
                 claims.push(Claim {
                     sentence: sentence.index,
                     actor: actor_id.to_string(),
+                    actor_name: name.clone(),
                     question: Question::Stance { topic: topic.id.clone(), link: *link },
                     premise,
-                    hypothesis: templates.stance(&actor.phrase, &topic.label),
+                    hypothesis: templates.stance(&name, &topic.label),
                 });
             }
             if with_sentiment {
                 claims.push(Claim {
                     sentence: sentence.index,
                     actor: actor_id.to_string(),
+                    actor_name: name.clone(),
                     question: Question::Sentiment,
                     premise: sentence.text.clone(),
-                    hypothesis: templates.sentiment(&actor.phrase),
+                    hypothesis: templates.sentiment(&name),
                 });
             }
         }
     }
     claims
+}
+
+/// The text by which a sentence names `actor` (its first alias mention outside quotes), if any.
+fn named_as<'a>(mentions: &Mentions, sentence: &'a Sentence, actor: &str) -> Option<&'a str> {
+    let mention = mentions.actor_mentions.iter().find(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && m.link == ActorLink::Alias)?;
+    sentence.text.get(mention.span.0.checked_sub(sentence.span.0)?..mention.span.1.checked_sub(sentence.span.0)?)
 }
 
 /// The pronoun by which a sentence refers to `actor`, when it names the actor no other way.

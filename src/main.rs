@@ -132,12 +132,25 @@ struct FindArgs {
     /// pairs, less accurate).
     #[arg(long)]
     one_phrasing: bool,
+    /// Cosine similarity at which a sentence is about a topic it does not name (sentence
+    /// embeddings); above 1 turns linking by meaning off.
+    #[arg(long, default_value_t = standpoint::mentions::topics::MEANING_THRESHOLD)]
+    topic_similarity: f32,
 }
 
 impl FindArgs {
     /// Options from the flags, on top of topics and actors already given (e.g. by a .json input).
     fn options(&self, topics: Vec<Topic>, actors: Vec<Actor>) -> Result<Options, Error> {
-        let mut options = Options { pack: self.pack.clone(), topics, actors, discover_actors: !self.no_discover, sentiment: !self.no_sentiment, both_phrasings: !self.one_phrasing, ..Options::default() };
+        let mut options = Options {
+            pack: self.pack.clone(),
+            topics,
+            actors,
+            discover_actors: !self.no_discover,
+            sentiment: !self.no_sentiment,
+            both_phrasings: !self.one_phrasing,
+            topic_similarity: self.topic_similarity,
+            ..Options::default()
+        };
         for spec in &self.topics {
             options.topics.push(Topic::parse_spec(spec)?);
         }
@@ -312,6 +325,9 @@ struct EvalArgs {
     /// Ask only "X supports T" per stance.
     #[arg(long)]
     one_phrasing: bool,
+    /// Cosine similarity at which a sentence is about a topic it does not name; above 1: off.
+    #[arg(long, default_value_t = standpoint::mentions::topics::MEANING_THRESHOLD)]
+    topic_similarity: f32,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -583,7 +599,7 @@ fn eval(args: EvalArgs) -> Result<(), Error> {
     };
     let pipeline = load_pipeline(&args.model)?;
     // Sentiment does not enter the table: skip its pairs.
-    let base = Options { sentiment: false, both_phrasings: !args.one_phrasing, ..Options::default() };
+    let base = Options { sentiment: false, both_phrasings: !args.one_phrasing, topic_similarity: args.topic_similarity, ..Options::default() };
     let config = standpoint::eval::EvalConfig { gold_actors: args.gold_actors };
     let progress = indicatif::ProgressBar::new(gold.len() as u64);
     progress.set_style(

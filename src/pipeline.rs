@@ -93,9 +93,17 @@ pub struct Options {
     /// stance pairs; more accurate, see the model card). Binary models always ask both.
     #[serde(default = "yes")]
     pub both_phrasings: bool,
+    /// Cosine similarity at which a sentence is about a topic it does not name (sentence
+    /// embeddings; needs an embedder). Above 1 turns linking by meaning off.
+    #[serde(default = "meaning_threshold")]
+    pub topic_similarity: f32,
     /// Size bounds.
     #[serde(default)]
     pub limits: Limits,
+}
+
+fn meaning_threshold() -> f32 {
+    mentions::topics::MEANING_THRESHOLD
 }
 
 fn yes() -> bool {
@@ -104,7 +112,16 @@ fn yes() -> bool {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { pack: None, topics: Vec::new(), actors: Vec::new(), discover_actors: true, sentiment: true, both_phrasings: true, limits: Limits::default() }
+        Options {
+            pack: None,
+            topics: Vec::new(),
+            actors: Vec::new(),
+            discover_actors: true,
+            sentiment: true,
+            both_phrasings: true,
+            topic_similarity: meaning_threshold(),
+            limits: Limits::default(),
+        }
     }
 }
 
@@ -311,10 +328,10 @@ impl Pipeline {
             _ => None,
         };
         let similarity = match &self.embedder {
-            Some(embedder) if !topics.is_empty() => Some(topic_similarity(embedder, &texts, &topics)?),
+            Some(embedder) if !topics.is_empty() && options.topic_similarity <= 1.0 => Some(topic_similarity(embedder, &texts, &topics)?),
             _ => None,
         };
-        let signals = mentions::Signals { entities: entities.as_deref(), topic_similarity: similarity.as_deref() };
+        let signals = mentions::Signals { entities: entities.as_deref(), topic_similarity: similarity.as_deref(), meaning_threshold: options.topic_similarity };
         let found = mentions::find_with(&article.text, &sentences, &options.actors, &topics, options.discover_actors, signals);
         let claims = claims::build(&sentences, &found, &self.templates, options.sentiment);
         // "opposes" is asked too when wanted, and always of a binary entailment model.
@@ -323,9 +340,8 @@ impl Pipeline {
             .iter()
             .map(|c| match (&c.question, ask_opposes) {
                 (Question::Stance { topic, .. }, true) => {
-                    let actor = found.actor(&c.actor).map_or(c.actor.as_str(), |a| a.phrase.as_str());
                     let label = found.topics.iter().find(|t| t.id == *topic).map_or(topic.as_str(), |t| t.label.as_str());
-                    Some(self.templates.opposition(actor, label))
+                    Some(self.templates.opposition(&c.actor_name, label))
                 }
                 _ => None,
             })
@@ -357,6 +373,7 @@ impl Pipeline {
                 }),
             }
         }
+        stances.extend(stance::spoken_for(&stances, &mentions));
         let table = stance::aggregate(&stances, &sentences, &mentions);
         let sentiment = stance::aggregate_sentiment(&sentence_sentiment, &mentions);
         let timings = Timings {

@@ -28,7 +28,8 @@ pub struct Affiliation {
 const ROLES: &[&str] = &[
     "spokesman", "spokeswoman", "spokesperson", "secretary", "minister", "president", "chairman", "chairwoman", "chair",
     "co-chair", "director", "chief", "head", "commissioner", "leader", "commander", "ambassador", "envoy", "counsel",
-    "ceo", "prosecutor", "official", "governor", "mayor", "premier", "king", "emir",
+    "ceo", "prosecutor", "official", "governor", "mayor", "premier", "king", "queen", "emir", "chancellor", "sultan",
+    "monarch", "negotiator", "representative",
 ];
 
 /// Words allowed between an organisation and a person besides roles: title words and the

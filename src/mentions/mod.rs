@@ -67,14 +67,43 @@ pub struct Mentions {
     pub affiliations: Vec<Affiliation>,
 }
 
+impl Default for Signals<'_> {
+    fn default() -> Self {
+        Signals { entities: None, topic_similarity: None, meaning_threshold: topics::MEANING_THRESHOLD }
+    }
+}
+
+/// How many words into a clause a name can stand and still be read as its subject or source.
+/// Chosen on the actor-stance dev set (a holder named later is mostly an object or a place).
+pub const HOLDER_REACH: usize = 4;
+
+/// Words between the last clause break (", ", ";", ":", "but", "and", "while", "which", "who",
+/// a quotation mark) and the end of `before`.
+fn words_since_clause_start(before: &str) -> usize {
+    let mut count = 0;
+    for word in before.split_whitespace().rev() {
+        let bare = word.trim_matches(|c: char| !c.is_alphanumeric());
+        if matches!(bare.to_lowercase().as_str(), "but" | "and" | "while" | "which" | "who" | "whom") {
+            return count;
+        }
+        if word.ends_with([',', ';', ':']) || word.ends_with(['"', '”', '\'']) && count > 0 {
+            return count;
+        }
+        count += 1;
+    }
+    count
+}
+
 /// What the models found before this stage.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct Signals<'a> {
     /// The name tagger's spans, per sentence (byte offsets into the sentence text).
     pub entities: Option<&'a [Vec<Entity>]>,
     /// Cosine similarity of each sentence to each topic (`[sentence][topic]`, topics in the
     /// order given), when sentence embeddings ran.
     pub topic_similarity: Option<&'a [Vec<f32>]>,
+    /// The similarity at which a sentence is about a topic it does not name.
+    pub meaning_threshold: f32,
 }
 
 impl Mentions {
@@ -94,6 +123,34 @@ impl Mentions {
         ids.sort_unstable();
         ids.dedup();
         ids
+    }
+
+    /// Whether `actor` is where a sentence's stance-holders are: the speaker of its quote or
+    /// a quote carried into it, named by a pronoun (news writes subjects so), or named within
+    /// the first [`HOLDER_REACH`] words of a clause ("Russia's objections", "..., said Putin",
+    /// "The Pentagon said"); an organisation also when a person speaking for it is.
+    pub fn in_holder_position(&self, sentence: &Sentence, actor: &str) -> bool {
+        if self.quotes.iter().any(|q| q.sentence == sentence.index && q.speaker.as_deref() == Some(actor)) {
+            return true;
+        }
+        let early = |m: &ActorMention| match m.link {
+            ActorLink::Pronoun | ActorLink::Speaker => true,
+            ActorLink::Alias => {
+                let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
+                words_since_clause_start(before) <= HOLDER_REACH
+            }
+        };
+        if self.actor_mentions.iter().any(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && early(m)) {
+            return true;
+        }
+        self.affiliations.iter().any(|a| a.organisation == actor && a.person != actor && self.in_holder_position(sentence, &a.person))
+    }
+
+    /// Whether sentence `sentence` refers to `actor` itself (a name, a pronoun, a quote it
+    /// speaks), rather than only through a person who speaks for it.
+    pub fn names_in(&self, sentence: usize, actor: &str) -> bool {
+        self.actor_mentions.iter().any(|m| m.sentence == sentence && m.actor == actor && !m.in_quote)
+            || self.quotes.iter().any(|q| q.sentence == sentence && q.speaker.as_deref() == Some(actor))
     }
 
     /// The organisation `person` speaks for, if any.
@@ -139,11 +196,13 @@ pub fn find(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics:
 /// [`find`], also using what the models found (`signals`): the name tagger's spans and the
 /// sentences' similarity to each topic.
 pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], topics: &[Topic], discover: bool, signals: Signals) -> Mentions {
-    let topic_mentions = topics::find_with(sentences, topics, signals.topic_similarity);
+    let topic_mentions = topics::find_with(sentences, topics, signals.topic_similarity, signals.meaning_threshold);
     let catalog = actor_catalog(sentences, caller_actors, discover, signals.entities);
 
     let mut actor_mentions = Vec::new();
     let mut quotes_found = Vec::new();
+    // Datelines open the story's first paragraphs (after a headline and a byline, say).
+    let opens_paragraph = |sentence: &Sentence| sentence.paragraph <= 3 && (sentence.index == 0 || sentences.get(sentence.index - 1).is_none_or(|p| p.paragraph != sentence.paragraph));
     for sentence in sentences {
         let offset = sentence.span.0;
         let quote_spans = quotes::quote_spans(&sentence.text);
@@ -176,7 +235,7 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
                     continue;
                 }
             }
-            if is_addressee(&sentence.text[..span.0]) {
+            if is_addressee(&sentence.text[..span.0]) || (opens_paragraph(sentence) && span.1 <= dateline_end(&sentence.text)) {
                 continue;
             }
             let in_quote = quote_spans.iter().any(|q| overlaps(*q, span));
@@ -243,6 +302,17 @@ const PLACE_MODIFIERS: &[&str] = &[
 fn is_list_joint(between: &str) -> bool {
     let words: Vec<&str> = between.split(|c: char| c.is_whitespace() || c == ',').filter(|w| !w.is_empty()).collect();
     words.len() <= 2 && words.iter().all(|w| matches!(w.to_lowercase().as_str(), "and" | "or" | "the"))
+}
+
+/// Where a wire dateline at the start of a story ends ("WASHINGTON —", "Lisbon, May 12:",
+/// "BEIRUT, Oct. 9 (AP) --", "Abuja (AFP) -"), 0 when there is none: the place and the agency
+/// named there are where and by whom the story was filed, not actors.
+fn dateline_end(text: &str) -> usize {
+    static DATELINE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[A-Z][\p{L}.'’\-]*(?:\s+[A-Z][\p{L}.'’\-]*){0,3}(?:\s*\([\p{L} ]+\))?(?:,\s+[A-Za-z.]+\s+\d{1,2}(?:,\s+\d{4})?)?(?:\s*\(\w+\))?\s*(?:—|–|--|-|:)\s")
+            .expect("DATELINE is a valid regex")
+    });
+    DATELINE.find(text).map_or(0, |m| m.end())
 }
 
 /// Whether a name is who was told something ("Machnouk told MTV", "in an interview with CNN"),
@@ -433,6 +503,33 @@ mod tests {
         let m = find(text, &sentences(text), &[], &[], true);
         assert!(m.holders(0).is_empty(), "{:?}", m.holders(0));
         assert_eq!(m.holders(1), vec!["iraq"]);
+    }
+
+    #[test]
+    fn holders_stand_early_in_a_clause() {
+        let text = "The United States is seeking Russia's support for tougher sanctions. Bush, pushing for sanctions, said President Vladimir Putin agreed. ''No,'' Putin said.";
+        let split = sentences(text);
+        let m = find(text, &split, &[], &[], true);
+        assert!(m.in_holder_position(&split[0], "united-states"));
+        assert!(!m.in_holder_position(&split[0], "russia"), "Russia is named in passing");
+        assert!(m.in_holder_position(&split[1], "vladimir-putin"), "after a clause break");
+        assert!(m.in_holder_position(&split[2], "vladimir-putin"), "a quote's speaker");
+        assert_eq!(words_since_clause_start("The United States is seeking "), 5);
+        assert_eq!(words_since_clause_start("Bush, pushing for sanctions, said "), 1);
+    }
+
+    #[test]
+    fn datelines_are_not_actors() {
+        for text in ["Lisbon, May 12: Portugal said no.", "WASHINGTON — Congress agreed.", "Moscow, Oct. 9 (AP) -- Putin spoke.", "Abuja (AFP) - Nigeria agreed."] {
+            let m = find(text, &sentences(text), &[], &[], true);
+            let first: Vec<&str> = m.actor_mentions.iter().filter(|x| x.span.0 == 0).map(|x| x.actor.as_str()).collect();
+            assert!(first.is_empty(), "{text}: {first:?}");
+        }
+        let text = "Moscow rejected the plan.";
+        assert_eq!(find(text, &sentences(text), &[], &[], true).holders(0), vec!["russia"]);
+        assert_eq!(dateline_end("Abuja (AFP) - Nigeria agreed."), "Abuja (AFP) - ".len());
+        assert_eq!(dateline_end("Kennebunkport (Maine), July 3: Putin spoke."), "Kennebunkport (Maine), July 3: ".len());
+        assert_eq!(dateline_end("Putin said no - and left."), 0);
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub enum TopicLink {
 /// Cosine similarity between a sentence and a topic (label and aliases embedded) at which the
 /// sentence is about the topic without naming it. Chosen on the actor-stance dev set (see
 /// README, "Accuracy on real news").
-pub const MEANING_THRESHOLD: f32 = 0.6;
+pub const MEANING_THRESHOLD: f32 = 0.7;
 
 /// A topic found in a sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -124,12 +124,13 @@ const ANAPHORA: &[&str] = &["it", "this", "these", "the plan", "the proposal", "
 
 /// Find topic mentions in every sentence, then carry topics into continuing sentences.
 pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
-    find_with(sentences, topics, None)
+    find_with(sentences, topics, None, MEANING_THRESHOLD)
 }
 
 /// [`find`], and with `similarity` (`[sentence][topic]` cosine) a sentence that names no alias
-/// of a topic is still about it when its similarity reaches [`MEANING_THRESHOLD`].
-pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[Vec<f32>]>) -> Vec<TopicMention> {
+/// of a topic is still about it when its similarity reaches `threshold` (by default
+/// [`MEANING_THRESHOLD`]).
+pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[Vec<f32>]>, threshold: f32) -> Vec<TopicMention> {
     let mut mentions = Vec::new();
     let mut previous: Option<(usize, Vec<String>)> = None; // (paragraph, topics of last sentence)
     for sentence in sentences {
@@ -153,7 +154,7 @@ pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[
         let carry_from = here.clone();
         if let Some(row) = similarity.and_then(|s| s.get(sentence.index)) {
             for (topic, score) in topics.iter().zip(row) {
-                if *score >= MEANING_THRESHOLD && !here.contains(&topic.id) {
+                if *score >= threshold && !here.contains(&topic.id) {
                     mentions.push(TopicMention { topic: topic.id.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Meaning });
                     here.push(topic.id.clone());
                 }
@@ -188,6 +189,11 @@ mod tests {
         for id in ["us-missile-shield-eastern-europe", "missile-defense-cooperation", "iran-sanctions", "iran-nuclear-program"] {
             assert!(pack.topics.iter().any(|t| t.id == id), "{id} missing");
         }
+        assert!(pack.topics.len() >= 60, "a broad default pack: {} topics", pack.topics.len());
+        let mut ids: Vec<&str> = pack.topics.iter().map(|t| t.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), pack.topics.len(), "topic ids are unique");
     }
 
     #[test]

@@ -84,6 +84,22 @@ impl SentenceStance {
     }
 }
 
+/// The stances organisations take through the people who speak for them ("Pentagon spokesman
+/// John Kirby said ..."): each affiliated person's sentence stance, as the organisation's, where
+/// the organisation has none of its own in that sentence.
+pub fn spoken_for(stances: &[SentenceStance], mentions: &crate::mentions::Mentions) -> Vec<SentenceStance> {
+    let mut derived: Vec<SentenceStance> = Vec::new();
+    for affiliation in &mentions.affiliations {
+        for stance in stances.iter().filter(|s| s.actor == affiliation.person) {
+            let taken = |s: &SentenceStance| s.actor == affiliation.organisation && s.sentence == stance.sentence && s.topic == stance.topic;
+            if !stances.iter().any(taken) && !derived.iter().any(taken) {
+                derived.push(SentenceStance { actor: affiliation.organisation.clone(), ..stance.clone() });
+            }
+        }
+    }
+    derived
+}
+
 /// Sentiment toward an actor in one sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SentenceSentiment {

@@ -13,7 +13,9 @@ pub struct Block {
     pub paragraph: usize,
 }
 
-/// Lines that end the article: everything after them is page furniture.
+/// Lines that start a list of links: the headline-like lines after them are page furniture,
+/// until a line of prose (a sentence of at least [`MIN_PROSE_WORDS`] words) shows the article
+/// goes on, as it does where a site puts "Related Stories" in the middle of a story.
 const TAIL_MARKERS: &[&str] = &[
     "related stories", "relatedstories", "related articles", "related news", "more stories",
     "also read", "read more", "read also", "for daily alerts", "recommended stories",
@@ -38,12 +40,16 @@ const FURNITURE_PREFIXES: &[&str] = &[
 /// What a kept line must look like: a few words, or a sentence end.
 const MIN_WORDS_WITHOUT_PUNCTUATION: usize = 4;
 
+/// Words a sentence needs to end a list of links.
+const MIN_PROSE_WORDS: usize = 8;
+
 /// Split `text` into the blocks of prose to analyse, dropping furniture lines.
 pub fn clean(text: &str) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph = 0usize;
     let mut previous_kept = false;
     let mut offset = 0usize;
+    let mut in_links = false;
     for raw_line in text.split_inclusive('\n') {
         let line_start = offset;
         offset += raw_line.len();
@@ -56,7 +62,16 @@ pub fn clean(text: &str) -> Vec<Block> {
         let lower = trimmed.to_lowercase();
         let key = lower.trim_end_matches([':', '.', '!']).trim();
         if TAIL_MARKERS.contains(&key) || TAIL_MARKERS.iter().any(|m| key.starts_with(m) && key.len() < m.len() + 3) {
-            break;
+            in_links = true;
+            previous_kept = false;
+            continue;
+        }
+        if in_links {
+            let prose = trimmed.split_whitespace().count() >= MIN_PROSE_WORDS && trimmed.ends_with(['.', '!', '?', '"', '”', '’', '\'']);
+            if !prose {
+                continue;
+            }
+            in_links = false;
         }
         if is_furniture(key, trimmed) {
             previous_kept = false;
@@ -97,6 +112,14 @@ mod tests {
                     Share this\nTweet\nThey agreed on a plan.\nRelatedStories\nOther story about cats\n\
                     For Daily Alerts\nAllow Notifications\nDone\nX\n";
         assert_eq!(kept(text), vec!["Leaders meet in Oslo", "The ministers met on Monday.", "They agreed on a plan."]);
+    }
+
+    #[test]
+    fn an_article_that_goes_on_after_related_stories_is_kept() {
+        let text = "Nigeria claimed a deal on Friday.\n\nRelated Stories\n\nNigeria says reaches deal Reuters\n\
+                    Why Nigeria Was Able to Beat Ebola The Atlantic\n\
+                    Air Marshal Alex Badeh told officials in Abuja that a ceasefire had been concluded.\n\nIt held.\n";
+        assert_eq!(kept(text), vec!["Nigeria claimed a deal on Friday.", "Air Marshal Alex Badeh told officials in Abuja that a ceasefire had been concluded.", "It held."]);
     }
 
     #[test]
