@@ -172,7 +172,9 @@ def fit(reports, gold, weights, strength, net):
 def main(argv=None) -> int:
     root = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("reports", type=Path, help="JSON lines from `standpoint eval GOLD --reports FILE`")
+    parser.add_argument("reports", type=Path, nargs="+",
+                        help="JSON lines from `standpoint eval GOLD --reports FILE`; several files (topics only, "
+                             "and with --gold-actors) are pooled, so the choice serves both")
     parser.add_argument("--gold", type=Path, default=root.parent / "shared/articles/actor-stance-dev.jsonl")
     args = parser.parse_args(argv)
     gold = {}
@@ -180,7 +182,7 @@ def main(argv=None) -> int:
         if line.strip():
             article = json.loads(line)
             gold[article["id"]] = article
-    reports = [json.loads(line) for line in args.reports.read_text(encoding="utf-8").splitlines() if line.strip()]
+    reports = [json.loads(line) for path in args.reports for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     missing = [r["article"]["id"] for r in reports if r["article"]["id"] not in gold]
     if missing:
         print(f"error: reports for articles the gold file lacks: {missing[:3]}", file=sys.stderr)
@@ -209,6 +211,10 @@ def main(argv=None) -> int:
     raw_ece = ece([(p["raw"], 1.0 if r else 0.0) for p, r in judged])
     ids = sorted(gold)
     halves = [[r for r in reports if ids.index(r["article"]["id"]) % 2 == k] for k in (0, 1)]
+    for path in args.reports:
+        alone = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        f, counts_alone, _ = score_point(alone, gold, weights, strength, net, lines)
+        print(f"{path.name}: micro-F1 {f:.4f} {counts_alone}")
     cross = []
     for k in (0, 1):
         fitted = fit(halves[k], gold, weights, strength, net)

@@ -94,3 +94,50 @@ fn lists_packs() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("world-affairs"));
 }
+
+#[test]
+fn eval_scores_a_gold_file_and_names_the_line_of_bad_input() {
+    let gold = common::fixture("example-gold.jsonl").display().to_string();
+    let tiny = tiny();
+    let quiet = ["--model", tiny.as_str(), "--ner", "none", "--embedder", "none"];
+    let mut args = vec!["eval", gold.as_str(), "--format", "json"];
+    args.extend(quiet);
+    let output = standpoint(&args, None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = &report["summary"];
+    assert_eq!(summary["gold_rows"], 10);
+    assert_eq!(summary["counts"]["tp"].as_u64().unwrap() + summary["counts"]["fn"].as_u64().unwrap(), 10, "every gold row is a hit or a miss");
+    assert_eq!(report["articles"].as_array().unwrap().len(), 1);
+    let mut text_args = vec!["eval", gold.as_str(), "--rows"];
+    text_args.extend(quiet);
+    let text = standpoint(&text_args, None);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("micro  P"), "{}", stderr(&text));
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(common::fixture("example-gold.jsonl")).unwrap();
+    // Only the evidence (the last occurrence) changes, so it no longer quotes the text.
+    let (head, tail) = good.rsplit_once("criticised the climate agreement").unwrap();
+    let cases = [
+        (format!("{good}{{not json\n"), "line 2"),
+        (good.replace("\"actor\": \"china\"", "\"actor\": \"japan\""), "unknown actor \"japan\""),
+        (format!("{head}praised the climate agreement{tail}"), "not in the text"),
+        (good.replace("\"stance\": \"favor\"", "\"stance\": \"pro\""), "\"pro\""),
+    ];
+    for (index, (content, expected)) in cases.iter().enumerate() {
+        let path = dir.path().join(format!("bad-{index}.jsonl"));
+        std::fs::write(&path, content).unwrap();
+        let path = path.display().to_string();
+        let mut args = vec!["eval", path.as_str()];
+        args.extend(quiet);
+        let output = standpoint(&args, None);
+        assert_eq!(output.status.code(), Some(2), "{expected}: {}", stderr(&output));
+        assert!(stderr(&output).contains(expected), "{expected} in {}", stderr(&output));
+        assert!(!stderr(&output).contains("panicked"));
+    }
+    let mut args = vec!["eval", gold.as_str(), "--article", "no-such-id"];
+    args.extend(quiet);
+    let output = standpoint(&args, None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no-such-id"));
+}

@@ -128,3 +128,19 @@ fn seed_article_gold_rows() {
     assert!(explicit_right >= 5, "only {explicit_right}/6 explicit gold rows right");
     assert!(opposite.is_empty(), "opposite labels on {opposite:?}");
 }
+
+/// The example article (examples/trade-summit.txt) against the rows a reader gives it
+/// (tests/fixtures/example-gold.jsonl), with the shipped models and its topics: every gold row
+/// gets its label.
+#[test]
+fn example_article_rows_are_what_a_reader_says() {
+    let set = standpoint::pipeline::ModelSet::shipped(&common::root());
+    let ready = set.tagger.is_some() && set.embedder.is_some();
+    let Some(set) = common::require(ready.then_some(set), "the shipped models with the base encoder") else { return };
+    let pipeline = Pipeline::load_set(&set, ModelOptions::default()).unwrap();
+    let gold = standpoint::eval::gold::read(&common::fixture("example-gold.jsonl")).unwrap();
+    let base = Options { sentiment: false, ..Options::default() };
+    let report = standpoint::eval::run(&pipeline, &gold, &base, standpoint::eval::EvalConfig::default(), |_, _| {}).unwrap();
+    eprintln!("{}", report.to_text(true));
+    assert_eq!(report.summary.counts.tp, report.summary.gold_rows, "every gold row of the example right");
+}

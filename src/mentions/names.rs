@@ -119,7 +119,11 @@ fn phrase_for_organisation(name: &str) -> String {
 /// A person's name without titles, possessives and sentence words; `None` if nothing is left
 /// or it names a known place.
 pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
-    let stripped = LEADING_TITLES.replace(raw.trim(), "");
+    // Titles written in lower case ("rear admiral John Kirby") go with the capitalised ones.
+    let raw = raw.trim();
+    let first_capital = raw.split_whitespace().position(|w| w.chars().next().is_some_and(char::is_uppercase)).unwrap_or(0);
+    let raw = raw.split_whitespace().skip(first_capital).collect::<Vec<_>>().join(" ");
+    let stripped = LEADING_TITLES.replace(&raw, "");
     let mut words: Vec<&str> = stripped.split_whitespace().collect();
     while words.first().is_some_and(|w| NOT_NAMES.contains(w)) {
         words.remove(0);
@@ -253,5 +257,6 @@ mod tests {
         assert_eq!(tidy_organisation("the Taliban").as_deref(), Some("Taliban"));
         assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
         assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
+        assert_eq!(tidy_person("rear admiral John Kirby", &[]).as_deref(), Some("John Kirby"));
     }
 }
