@@ -688,7 +688,10 @@ def stage4_sets(data: Path, articles: Path, train: list[Pair], reports: list[Pai
     dev = [p for p in real if p.split == "dev"] + reasoning_dev + [p for p in public if p.split == "dev"]
     dev_texts = {p.text_id for p in dev} | {text_key(p.premise) for p in dev}
     new_train = [p for p in new_train if p.text_id not in dev_texts and text_key(p.premise) not in dev_texts]
-    clean_replay = lambda pool: [p for p in pool if p.text_id not in excluded]  # noqa: E731
+    # Earlier stages' pairs are replayed too, but none from a dev article or with a dev text
+    # (VAST and ARC share New York Times comments).
+    clean_replay = lambda pool: [p for p in pool if p.text_id not in excluded and p.text_id not in dev_texts  # noqa: E731
+                                 and text_key(p.premise) not in dev_texts]
     mix = replay_mix(new_train, [(clean_replay(train), 12000), (reports, 3000), (compounds, 3000)], rng)
     return mix, real, dev
 

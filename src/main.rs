@@ -353,6 +353,7 @@ struct ActorEntry {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     tune_allocator();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -371,6 +372,16 @@ fn main() -> ExitCode {
             eprintln!("error[{}]: {error}", error.code());
             if error.is_client_error() { ExitCode::from(2) } else { ExitCode::FAILURE }
         }
+    }
+}
+
+/// Rust ignores SIGPIPE, so printing into a closed pipe (`standpoint tables ... | head`) would
+/// panic; the default action ends the process quietly, as other command-line tools do.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: resets one signal's disposition before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

@@ -409,7 +409,7 @@ fn topic_similarity(embedder: &Embedder, sentences: &[&str], topics: &[Topic]) -
             owner.push(index);
         }
     }
-    let phrase_vectors = embedder.embed(&phrases)?;
+    let phrase_vectors = embedder.embed_cached(&phrases)?;
     Ok(sentence_vectors
         .iter()
         .map(|s| {

@@ -2,6 +2,9 @@
 //! as sentence-transformers runs all-MiniLM-L6-v2. One pass per text, not per pair, so topic
 //! linking by meaning costs little next to the cross-encoder.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use candle_core::{DType, Tensor};
 
 use super::encoder::{self, LoadedEncoder};
@@ -12,17 +15,43 @@ use crate::error::Result;
 pub struct Embedder {
     encoder: LoadedEncoder,
     options: ModelOptions,
+    /// Embeddings of texts that recur (topic labels and aliases of a pack), by text.
+    cache: Mutex<HashMap<String, Vec<f32>>>,
 }
+
+/// Texts the cache holds at most; it starts over when full.
+const CACHE_LIMIT: usize = 20_000;
 
 impl Embedder {
     /// Load a BERT sentence encoder (directory or hub id).
     pub fn load(spec: &str, options: ModelOptions) -> Result<Embedder> {
-        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?, options })
+        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?, options, cache: Mutex::new(HashMap::new()) })
     }
 
     /// Where the embedder came from.
     pub fn id(&self) -> &str {
         &self.encoder.files.id
+    }
+
+    /// [`Embedder::embed`] for texts that recur across calls (a topic pack's labels and
+    /// aliases): each distinct text is embedded once and kept.
+    pub fn embed_cached(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        let missing: Vec<&str> = {
+            let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut missing: Vec<&str> = texts.iter().copied().filter(|t| !cache.contains_key(*t)).collect();
+            missing.sort_unstable();
+            missing.dedup();
+            missing
+        };
+        let fresh = if missing.is_empty() { Vec::new() } else { self.embed(&missing)? };
+        let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if cache.len() + fresh.len() > CACHE_LIMIT {
+            cache.clear();
+        }
+        for (text, vector) in missing.iter().zip(fresh) {
+            cache.insert((*text).to_string(), vector);
+        }
+        texts.iter().map(|t| cache.get(*t).cloned().map_or_else(|| self.embed(&[t]).map(|mut v| v.remove(0)), Ok)).collect()
     }
 
     /// Unit-length embeddings, one per text, in order.

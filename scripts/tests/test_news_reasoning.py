@@ -1,0 +1,112 @@
+"""Pin the stage-4 data: the shapes of real news sentences, the reasoning templates' labels, the
+newer sets' label mapping, and no dev text (nor any actor-stance dev article) in training."""
+
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import news_reasoning as n  # noqa: E402
+
+DATA = ROOT.parent / "shared/data"
+ARTICLES = ROOT.parent / "shared/articles"
+needs_shared = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not here")
+
+
+def test_reported_speech_and_denials_have_a_source_and_a_claim():
+    shapes = n.sentence_shapes("The Pentagon said Thursday that the strikes killed three senior militants.")
+    assert shapes == [("asserts", "Pentagon", "the strikes killed three senior militants")]
+    shapes = n.sentence_shapes("The airstrike killed three senior militants in Mosul, Iraqi officials said.")
+    assert shapes == [("asserts", "Iraqi officials", "the airstrike killed three senior militants in Mosul")]
+    shapes = n.sentence_shapes("Pentagon spokesman Rear Adm. John Kirby denied reports that the detainees had left Qatar.")
+    assert shapes == [("denies", "John Kirby", "the detainees had left Qatar")]
+    shapes = n.sentence_shapes("The Interior Ministry declined to comment on the report.")
+    assert ("no-comment", "Interior Ministry", "") in shapes
+
+
+def test_first_person_speech_and_pronoun_sources_make_no_claim():
+    assert n.sentence_shapes('"I am embarrassed to say I can not pronounce it," Vest said.') == []
+    assert n.source_name("He") is None
+    assert n.tidy_claim("in 2006, after his absence") is None
+    assert n.tidy_claim("The apartment was exceptionally clean and tidy") == "the apartment was exceptionally clean and tidy"
+
+
+def test_positions_from_verbs():
+    found = n.sentence_shapes("Human Rights Watch condemned the new curfew imposed by the army.")
+    assert ("opposes", "Human Rights Watch", "the new curfew imposed by the army") in found
+    found = n.sentence_shapes("Senator Kelly Ayotte welcomed the federal aid package.")
+    assert ("supports", "Kelly Ayotte", "the federal aid package") in found
+
+
+def test_reasoning_templates_label_complementary_topics_actions_and_two_actors():
+    pairs = n.reasoning_templates(["the Paris agreement", "tougher sanctions against Iran"], random.Random(3), 400, "train")
+    for pair in pairs:
+        stance = pair["gold"]
+        assert pair["label"] == n.STANCE_LABEL[(stance, pair["polarity"])]
+    by_frame = {}
+    for pair in pairs:
+        by_frame.setdefault(pair["task"], []).append(pair)
+    assert {"reasoning-action", "reasoning-two-actors", "reasoning-measure"} <= set(by_frame)
+    end = [p for p in pairs if p["premise"].startswith(tuple(n.TEMPLATE_ACTORS)) and " called for an end to " in p["premise"]]
+    assert all(p["gold"] == "against" for p in end)
+    both = [p for p in pairs if " both backed " in p["premise"]]
+    assert both and all(p["gold"] == "favor" for p in both)
+
+
+def test_reasoning_dev_holds_out_frames_and_names():
+    train = n.reasoning_templates(["the plan"], random.Random(1), 300, "train")
+    dev = n.reasoning_templates(["the plan"], random.Random(1), 300, "dev")
+    def frame(premise):
+        return premise.replace("the plan", "{topic}")
+    train_actors = {a for a in n.TEMPLATE_ACTORS}
+    assert not any(a in p["premise"] for p in dev for a in train_actors if a not in n.HELD_OUT_ACTORS and len(a) > 6)
+    assert not ({frame(p["premise"]) for p in train} & {frame(p["premise"]) for p in dev})
+
+
+@needs_shared
+def test_new_sets_map_their_labels():
+    rng = random.Random(0)
+    perspectrum = list(n.read_perspectrum(DATA, rng))
+    assert {p["gold"] for p in perspectrum} == {"favor", "against"}
+    assert all(p["label"] == n.STANCE_LABEL[(p["gold"], p["polarity"])] for p in perspectrum[:500])
+    assert {p["split"] for p in perspectrum} == {"train", "dev"}
+    gwsd = list(n.read_gwsd(DATA, rng, 13))
+    assert {p["gold"] for p in gwsd} == {"favor", "against", "none"}
+    ibm = list(n.read_ibm(DATA, rng))
+    assert {p["split"] for p in ibm} == {"train", "dev"} and {p["gold"] for p in ibm} == {"favor", "against"}
+    pstance = list(n.read_pstance(DATA, rng, limit=100))
+    assert sum(p["split"] == "train" for p in pstance) == 100
+    mnli = list(n.read_mnli(DATA, 13))
+    assert {p["label"] for p in mnli} == {"entailment", "neutral", "contradiction"}
+    assert 0.02 < sum(p["split"] == "dev" for p in mnli) / len(mnli) < 0.08
+
+
+@needs_shared
+def test_real_reports_never_use_an_actor_stance_dev_article_and_split_by_body():
+    excluded = n.dev_body_ids(ARTICLES)
+    assert len(excluded) == 48
+    pairs = n.real_reports(DATA, ARTICLES, random.Random(0))
+    bodies = {p["text_id"].rsplit("-", 1)[-1] for p in pairs}
+    assert not bodies & excluded
+    split_of = {}
+    for p in pairs:
+        assert split_of.setdefault(p["text_id"], p["split"]) == p["split"], "a body is in one split"
+    assert {p["split"] for p in pairs} == {"train", "dev"}
+
+
+@needs_shared
+def test_stage4_mix_has_no_dev_text_and_no_dev_article():
+    import build_training_set as b
+    mix = [json.loads(line) for line in (ROOT / "work/data/stage4.jsonl").open()] if (ROOT / "work/data/stage4.jsonl").exists() else None
+    if mix is None:
+        pytest.skip("work/data/stage4.jsonl not built (scripts/build-training-set)")
+    dev = [json.loads(line) for line in (ROOT / "work/data/stage4-dev.jsonl").open()]
+    dev_keys = {b.text_key(p["premise"]) for p in dev}
+    assert not any(b.text_key(p["premise"]) in dev_keys for p in mix)
+    excluded = {"fnc1-body-" + i for i in n.dev_body_ids(ARTICLES)}
+    assert not any(p["text_id"] in excluded for p in mix)
