@@ -48,6 +48,24 @@ fn analyzes_the_example_in_every_format() {
 }
 
 #[test]
+fn the_example_runs_end_to_end_on_every_architecture() {
+    // Random tiny models: the rows mean nothing, but every stage (the cross-encoder, and the
+    // same architecture as sentence embedder) must run and give a well-formed report.
+    let example = common::root().join("examples/trade-summit.txt").display().to_string();
+    for architecture in ["bert", "roberta", "xlm-roberta", "distilbert", "deberta-v2", "modernbert", "mpnet"] {
+        let model = common::fixture(&format!("tiny-{architecture}")).display().to_string();
+        let output = standpoint(
+            &["analyze", &example, "--model", &model, "--embedder", &model, "--ner", "none", "--format", "json", "--threads", "1"],
+            None,
+        );
+        assert!(output.status.success(), "{architecture}: {}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(report["model"]["architecture"], architecture);
+        assert!(!report["sentences"].as_array().unwrap().is_empty(), "{architecture}");
+    }
+}
+
+#[test]
 fn reads_standard_input_and_caller_specs() {
     let output = standpoint(
         &["analyze", "-", "--model", &tiny(), "--format", "csv", "--topic", "bike lanes=bike lanes", "--actor", "Jane Roe=Roe", "--no-discover"],

@@ -57,3 +57,60 @@ fn default_model_matches_transformers() {
     let scorer = Scorer::load(&model.display().to_string(), ModelOptions::default()).unwrap();
     check(&scorer, &common::fixture("real-model-logits.json"), 1e-3);
 }
+
+/// A tiny random model of `architecture` (fixtures `tiny-<architecture>/`), checked against
+/// transformers: token ids, segment ids and logits of short, odd-length and truncated pairs in
+/// one padded batch.
+fn tiny_architecture(architecture: &str) -> Scorer {
+    let dir = common::fixture(&format!("tiny-{architecture}"));
+    let scorer = Scorer::load(&dir.display().to_string(), ModelOptions::default()).unwrap();
+    assert_eq!(scorer.info().architecture, architecture);
+    check(&scorer, &dir.join("expected.json"), 1e-4);
+    scorer
+}
+
+#[test]
+fn tiny_roberta_matches_transformers() {
+    tiny_architecture("roberta");
+}
+
+#[test]
+fn tiny_xlm_roberta_matches_transformers() {
+    tiny_architecture("xlm-roberta");
+}
+
+#[test]
+fn tiny_distilbert_binary_model_matches_transformers() {
+    let scorer = tiny_architecture("distilbert");
+    assert!(scorer.labels().is_binary(), "entailment / not_entailment");
+    assert_eq!(scorer.labels().entailment, 1);
+}
+
+#[test]
+fn tiny_deberta_v3_matches_transformers() {
+    tiny_architecture("deberta-v2");
+}
+
+#[test]
+fn tiny_modernbert_with_sliding_window_and_mean_pooling_matches_transformers() {
+    tiny_architecture("modernbert");
+}
+
+#[test]
+fn tiny_mpnet_matches_transformers() {
+    tiny_architecture("mpnet");
+}
+
+#[test]
+fn unsupported_architectures_name_the_supported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["tokenizer.json", "model.safetensors"] {
+        std::fs::copy(common::fixture("tiny-bert").join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("config.json"), r#"{"model_type": "gpt2", "id2label": {"0": "entailment", "1": "neutral", "2": "contradiction"}}"#).unwrap();
+    let Err(err) = Scorer::load(&dir.path().display().to_string(), ModelOptions::default()) else { panic!("loaded a gpt2 config") };
+    let message = err.to_string();
+    for supported in ["bert", "roberta", "xlm-roberta", "distilbert", "deberta-v2", "modernbert", "mpnet"] {
+        assert!(message.contains(supported), "{message}");
+    }
+}

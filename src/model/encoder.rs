@@ -1,5 +1,6 @@
-//! What every head shares: a BERT-family encoder loaded from a directory or hub id (a LoRA
-//! adapter merged into its base), its tokenizer, and the device it runs on. The cross-encoder
+//! What every head shares: an encoder of any supported architecture ([`super::arch`]) loaded
+//! from a directory or hub id (a LoRA adapter merged into its base), its tokenizer, and the
+//! device it runs on. The cross-encoder
 //! ([`super::scorer`]), the name tagger ([`super::tagger`]) and the sentence embedder
 //! ([`super::embedder`]) each put their own head on top.
 
@@ -7,10 +8,10 @@ use std::collections::HashMap;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config as BertConfig};
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
+use super::arch::{self, Batch, Encoder, Shape};
 use super::loading::{ModelFiles, ModelSource};
 use super::scorer::ModelOptions;
 use crate::error::{Error, Result};
@@ -26,21 +27,20 @@ pub fn device(name: &str, model: &str) -> Result<Device> {
 
 #[derive(Deserialize)]
 struct Header {
-    model_type: Option<String>,
     #[serde(default)]
     id2label: HashMap<String, String>,
 }
 
-/// A loaded BERT encoder with everything a head needs to finish loading itself.
+/// A loaded encoder with everything a head needs to finish loading itself.
 pub struct LoadedEncoder {
     /// The resolved files.
     pub files: ModelFiles,
     /// The encoder.
-    pub bert: BertModel,
+    pub encoder: Box<dyn Encoder>,
     /// The weights (for the head's own tensors: `classifier.*`, `pooler.*`).
     pub vb: VarBuilder<'static>,
-    /// The parsed BERT config.
-    pub config: BertConfig,
+    /// What the config says about sizes, positions and padding.
+    pub shape: Shape,
     /// `id2label` in index order (empty for a bare encoder).
     pub labels: Vec<String>,
     /// Tokenizer truncating single texts to the model's positions.
@@ -50,18 +50,14 @@ pub struct LoadedEncoder {
 }
 
 impl LoadedEncoder {
-    /// Load `spec` (directory or hub id). Only `model_type: bert` is supported here.
+    /// Load `spec` (directory or hub id), of any architecture in [`arch::SUPPORTED`].
     pub fn load(spec: &str, options: &ModelOptions) -> Result<LoadedEncoder> {
         let source = ModelSource::parse(spec, options.revision.as_deref())?;
         let files = ModelFiles::resolve(&source, options.base_dir.as_deref())?;
         let device = device(&options.device, &files.id)?;
         let text = std::fs::read_to_string(&files.config).map_err(|e| Error::io(&files.config, e))?;
         let header: Header = serde_json::from_str(&text).map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
-        let architecture = header.model_type.unwrap_or_default();
-        if architecture != "bert" {
-            return Err(Error::model(&files.id, format!("architecture {architecture:?} is not supported yet (bert is)")));
-        }
-        let config: BertConfig = serde_json::from_str(&text).map_err(|e| Error::model(&files.id, format!("config.json is not a BERT config: {e}")))?;
+        let shape = arch::shape(&text).map_err(|message| Error::model(&files.id, message))?;
         let mut labels = vec![String::new(); header.id2label.len()];
         for (id, name) in header.id2label {
             let slot = id.parse::<usize>().ok().and_then(|i| labels.get_mut(i)).ok_or_else(|| Error::model(&files.id, format!("id2label key {id:?} is out of range")))?;
@@ -69,15 +65,14 @@ impl LoadedEncoder {
         }
         let tensors = files.load_tensors(&device)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
-        let root = if vb.contains_tensor("bert.embeddings.word_embeddings.weight") { vb.pp("bert") } else { vb.clone() };
-        let bert = BertModel::load(root, &config).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
-        let max_length = options.max_length.min(config.max_position_embeddings);
+        let encoder = arch::load_encoder(&text, vb.clone()).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
+        let max_length = options.max_length.min(shape.max_tokens);
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        Ok(LoadedEncoder { files, bert, vb, config, labels, tokenizer, device })
+        Ok(LoadedEncoder { files, encoder, vb, shape, labels, tokenizer, device })
     }
 
     /// Encode single texts (not pairs), with byte offsets.
@@ -99,16 +94,16 @@ pub fn batched(
     let lengths: Vec<usize> = encodings.iter().map(|e| e.get_ids().len()).collect();
     for batch in super::batching::plan(&lengths, options.max_batch_tokens, options.max_batch_size) {
         let rows: Vec<&tokenizers::Encoding> = batch.iter().map(|&i| &encodings[i]).collect();
-        let (hidden, mask) = run(&encoder.bert, &rows, &encoder.device)?;
+        let (hidden, mask) = run(encoder, &rows)?;
         each(&batch, &rows, hidden, mask)?;
     }
     Ok(())
 }
 
 /// Hidden states `[batch, len, hidden]` and the `[batch, len]` mask for single-text encodings.
-pub fn run(bert: &BertModel, encodings: &[&tokenizers::Encoding], device: &Device) -> Result<(Tensor, Tensor)> {
+pub fn run(encoder: &LoadedEncoder, encodings: &[&tokenizers::Encoding]) -> Result<(Tensor, Tensor)> {
     let rows: Vec<(&[u32], &[u32])> = encodings.iter().map(|e| (e.get_ids(), e.get_type_ids())).collect();
-    let batch = super::bert::Batch::new(&rows, device)?;
-    let hidden = bert.forward(&batch.input_ids, &batch.token_type_ids, Some(&batch.attention_mask))?;
+    let batch = Batch::new(&rows, encoder.shape.pad_token_id, &encoder.device)?;
+    let hidden = encoder.encoder.hidden_states(&batch)?;
     Ok((hidden, batch.attention_mask))
 }

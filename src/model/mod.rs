@@ -1,11 +1,12 @@
-//! The models, run with candle. [`loading`] finds and merges weights, [`encoder`] loads a BERT
-//! encoder and its tokenizer for any head, [`bert`] is the cross-encoder architecture,
+//! The models, run with candle. [`loading`] finds and merges weights, [`arch`] holds one file
+//! per encoder architecture (BERT, RoBERTa / XLM-R, DistilBERT, DeBERTa-v2/v3, ModernBERT,
+//! MPNet) behind one interface, [`encoder`] loads any of them and its tokenizer for a head,
 //! [`batching`] plans token-budget batches, [`scorer`] ties them into "probabilities for these
 //! (premise, hypothesis) pairs"; [`tagger`] finds names (stage 3) and [`embedder`] embeds
 //! sentences and topics (stage 3, topic linking).
 
+pub mod arch;
 pub mod batching;
-pub mod bert;
 pub mod embedder;
 pub mod encoder;
 pub mod loading;

@@ -6,14 +6,13 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use candle_core::{DType, Device};
+use candle_core::{D, DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::Config as BertConfig;
 use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
 use super::batching;
-use super::bert::{Batch, BertCrossEncoder};
+use super::arch::{self, Batch, SequenceClassifier};
 use super::loading::{ModelFiles, ModelSource};
 use crate::error::{Error, Result};
 
@@ -112,7 +111,6 @@ pub struct ModelInfo {
 struct ClassifierConfig {
     #[serde(default)]
     id2label: HashMap<String, String>,
-    model_type: Option<String>,
 }
 
 /// Counters from one `score` call.
@@ -132,7 +130,8 @@ pub struct ScoreStats {
 
 /// A loaded cross-encoder, ready to score pairs.
 pub struct Scorer {
-    encoder: BertCrossEncoder,
+    classifier: Box<dyn SequenceClassifier>,
+    pad_token_id: u32,
     tokenizer: Tokenizer,
     /// Truncates both sides; used only when a hypothesis alone is longer than the model allows.
     fallback_tokenizer: Tokenizer,
@@ -153,34 +152,25 @@ impl Scorer {
 
     /// Load from resolved files.
     pub fn from_files(files: &ModelFiles, options: ModelOptions) -> Result<Scorer> {
-        let device = match options.device.as_str() {
-            "cpu" => Device::Cpu,
-            "cuda" => Device::new_cuda(0).map_err(|e| Error::model(&files.id, format!("cannot open CUDA device 0: {e}")))?,
-            other => return Err(Error::InvalidInput(format!("unknown device {other:?}; use cpu or cuda"))),
-        };
+        let device = super::encoder::device(&options.device, &files.id)?;
         let config_text = std::fs::read_to_string(&files.config).map_err(|e| Error::io(&files.config, e))?;
-        let classifier: ClassifierConfig = serde_json::from_str(&config_text)
+        let shape = arch::shape(&config_text).map_err(|message| Error::model(&files.id, message))?;
+        let classifier_config: ClassifierConfig = serde_json::from_str(&config_text)
             .map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
-        let architecture = classifier.model_type.clone().unwrap_or_default();
-        if architecture != "bert" {
-            return Err(Error::model(&files.id, format!("architecture {architecture:?} is not supported yet (bert is)")));
-        }
-        let labels = Labels::from_id2label(&classifier.id2label).map_err(|m| Error::model(&files.id, m))?;
-        let bert_config: BertConfig = serde_json::from_str(&config_text)
-            .map_err(|e| Error::model(&files.id, format!("config.json is not a BERT config: {e}")))?;
+        let labels = Labels::from_id2label(&classifier_config.id2label).map_err(|m| Error::model(&files.id, m))?;
         let tensors = files.load_tensors(&device)?;
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
-        let encoder = BertCrossEncoder::load(vb, &bert_config, labels.names.len())
+        let classifier = arch::load_classifier(&config_text, vb, labels.names.len())
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.
-        let max_length = options.max_length.min(bert_config.max_position_embeddings);
+        let max_length = options.max_length.min(shape.max_tokens);
         let tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::OnlyFirst)?;
         let fallback_tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::LongestFirst)?;
         let info = ModelInfo {
             id: files.id.clone(),
             revision: files.revision.clone(),
             sha256: files.sha256()?,
-            architecture,
+            architecture: shape.model_type.clone(),
             labels: labels.names.clone(),
             device: options.device.clone(),
             weights: match files.weights {
@@ -188,7 +178,7 @@ impl Scorer {
                 super::Weights::Lora { .. } => "lora".into(),
             },
         };
-        Ok(Scorer { encoder, tokenizer, fallback_tokenizer, labels, device, options, info, templates: files.templates.clone() })
+        Ok(Scorer { classifier, pad_token_id: shape.pad_token_id, tokenizer, fallback_tokenizer, labels, device, options, info, templates: files.templates.clone() })
     }
 
     /// The model's description.
@@ -224,8 +214,8 @@ impl Scorer {
     pub fn logits(&self, pairs: &[(&str, &str)]) -> Result<Vec<Vec<f32>>> {
         let encoded: Vec<(Vec<u32>, Vec<u32>)> = pairs.iter().map(|(p, h)| self.encode(p, h)).collect::<Result<_>>()?;
         let rows: Vec<(&[u32], &[u32])> = encoded.iter().map(|(i, t)| (i.as_slice(), t.as_slice())).collect();
-        let batch = Batch::new(&rows, &self.device)?;
-        Ok(self.encoder.forward(&batch)?.to_dtype(DType::F32)?.to_vec2::<f32>()?)
+        let batch = Batch::new(&rows, self.pad_token_id, &self.device)?;
+        Ok(self.classifier.logits(&batch)?.to_dtype(DType::F32)?.to_vec2::<f32>()?)
     }
 
     /// Probabilities for each pair, in input order. Identical pairs are scored once; the rest
@@ -255,10 +245,12 @@ impl Scorer {
         let mut stats = ScoreStats { pairs: pairs.len(), unique_pairs: unique.len(), ..ScoreStats::default() };
         for batch_indices in &plan {
             let rows: Vec<(&[u32], &[u32])> = batch_indices.iter().map(|&i| (encodings[i].get_ids(), encodings[i].get_type_ids())).collect();
-            let batch = Batch::new(&rows, &self.device)?;
+            let batch = Batch::new(&rows, self.pad_token_id, &self.device)?;
             stats.batches += 1;
             stats.padded_tokens += rows.len() * rows.iter().map(|(ids, _)| ids.len()).max().unwrap_or(0);
-            for (row, &index) in self.encoder.probabilities(&batch)?.iter().zip(batch_indices) {
+            let logits = self.classifier.logits(&batch)?.to_dtype(DType::F32)?;
+            let probabilities = candle_nn::ops::softmax(&logits, D::Minus1)?.to_vec2::<f32>()?;
+            for (row, &index) in probabilities.iter().zip(batch_indices) {
                 scored[index] = self.read(row);
             }
         }

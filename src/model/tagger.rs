@@ -67,7 +67,7 @@ impl Tagger {
         if labels.iter().all(Option::is_none) {
             return Err(Error::model(&encoder.files.id, "id2label has no B-/I- tags over PER, ORG or LOC: not a name tagger"));
         }
-        let classifier = linear(encoder.config.hidden_size, labels.len(), encoder.vb.pp("classifier"))
+        let classifier = linear(encoder.shape.hidden_size, labels.len(), encoder.vb.pp("classifier"))
             .map_err(|e| Error::model(&encoder.files.id, format!("no token-classification head: {e}")))?;
         Ok(Tagger { encoder, classifier, labels, options })
     }

@@ -1,0 +1,130 @@
+//! DistilBERT, written here: candle-transformers' version computes "gelu" with the tanh
+//! approximation where transformers uses the exact erf form, which breaks logit parity. Six
+//! post-LayerNorm blocks without segment embeddings; the classifier is transformers'
+//! `DistilBertForSequenceClassification`: `pre_classifier` + ReLU over the [CLS] vector, then
+//! `classifier`.
+
+use candle_core::{D, Module, Tensor};
+use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
+use serde::Deserialize;
+
+use super::{Batch, Encoder, SequenceClassifier, attention, attention_bias, under};
+use crate::error::Result;
+
+/// A DistilBERT `config.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    vocab_size: usize,
+    dim: usize,
+    n_layers: usize,
+    n_heads: usize,
+    hidden_dim: usize,
+    #[serde(default)]
+    activation: Activation,
+    max_position_embeddings: usize,
+}
+
+/// DistilBERT's LayerNorm epsilon (fixed in transformers, not in the config).
+const EPS: f64 = 1e-12;
+
+struct Block {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    out: Linear,
+    attention_norm: LayerNorm,
+    ffn_in: Linear,
+    ffn_out: Linear,
+    output_norm: LayerNorm,
+    heads: usize,
+    activation: Activation,
+}
+
+impl Block {
+    fn load(vb: VarBuilder, config: &Config) -> Result<Block> {
+        let (dim, attention) = (config.dim, vb.pp("attention"));
+        Ok(Block {
+            q: linear(dim, dim, attention.pp("q_lin"))?,
+            k: linear(dim, dim, attention.pp("k_lin"))?,
+            v: linear(dim, dim, attention.pp("v_lin"))?,
+            out: linear(dim, dim, attention.pp("out_lin"))?,
+            attention_norm: layer_norm(dim, EPS, vb.pp("sa_layer_norm"))?,
+            ffn_in: linear(dim, config.hidden_dim, vb.pp("ffn").pp("lin1"))?,
+            ffn_out: linear(config.hidden_dim, dim, vb.pp("ffn").pp("lin2"))?,
+            output_norm: layer_norm(dim, EPS, vb.pp("output_layer_norm"))?,
+            heads: config.n_heads,
+            activation: config.activation,
+        })
+    }
+
+    /// `bias` is `[batch, 1, 1, len]`: 0 for tokens, a large negative number for padding.
+    fn forward(&self, x: &Tensor, bias: &Tensor) -> Result<Tensor> {
+        let context = attention(&self.q.forward(x)?, &self.k.forward(x)?, &self.v.forward(x)?, bias, self.heads)?;
+        let x = self.attention_norm.forward(&(self.out.forward(&context)? + x)?)?;
+        let ffn = self.ffn_out.forward(&self.activation.forward(&self.ffn_in.forward(&x)?)?)?;
+        Ok(self.output_norm.forward(&(ffn + x)?)?)
+    }
+}
+
+/// The DistilBERT encoder.
+pub struct DistilBert {
+    words: Embedding,
+    positions: Embedding,
+    norm: LayerNorm,
+    blocks: Vec<Block>,
+}
+
+impl DistilBert {
+    /// Load from weights under `distilbert.` or bare.
+    pub fn load(vb: VarBuilder, config: &Config) -> Result<DistilBert> {
+        let root = under(&vb, "distilbert", "embeddings.word_embeddings.weight");
+        let embeddings = root.pp("embeddings");
+        let blocks = (0..config.n_layers).map(|i| Block::load(root.pp("transformer").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        Ok(DistilBert {
+            words: embedding(config.vocab_size, config.dim, embeddings.pp("word_embeddings"))?,
+            positions: embedding(config.max_position_embeddings, config.dim, embeddings.pp("position_embeddings"))?,
+            norm: layer_norm(config.dim, EPS, embeddings.pp("LayerNorm"))?,
+            blocks,
+        })
+    }
+}
+
+impl Encoder for DistilBert {
+    fn hidden_states(&self, batch: &Batch) -> Result<Tensor> {
+        let len = batch.input_ids.dim(D::Minus1)?;
+        let positions = Tensor::arange(0u32, len as u32, batch.input_ids.device())?.unsqueeze(0)?;
+        let x = self.words.forward(&batch.input_ids)?.broadcast_add(&self.positions.forward(&positions)?)?;
+        let mut x = self.norm.forward(&x)?;
+        let bias = attention_bias(&batch.attention_mask)?;
+        for block in &self.blocks {
+            x = block.forward(&x, &bias)?;
+        }
+        Ok(x)
+    }
+}
+
+/// `DistilBertForSequenceClassification`.
+pub struct DistilBertClassifier {
+    encoder: DistilBert,
+    pre_classifier: Linear,
+    classifier: Linear,
+}
+
+impl DistilBertClassifier {
+    /// Load the encoder, `pre_classifier` and `classifier`.
+    pub fn load(vb: VarBuilder, config: &Config, num_labels: usize) -> Result<DistilBertClassifier> {
+        Ok(DistilBertClassifier {
+            encoder: DistilBert::load(vb.clone(), config)?,
+            pre_classifier: linear(config.dim, config.dim, vb.pp("pre_classifier"))?,
+            classifier: linear(config.dim, num_labels, vb.pp("classifier"))?,
+        })
+    }
+}
+
+impl SequenceClassifier for DistilBertClassifier {
+    fn logits(&self, batch: &Batch) -> Result<Tensor> {
+        let hidden = self.encoder.hidden_states(batch)?;
+        let first = hidden.narrow(1, 0, 1)?.squeeze(1)?;
+        Ok(self.classifier.forward(&self.pre_classifier.forward(&first)?.relu()?)?)
+    }
+}
