@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STANDPOINT := target/release/standpoint
 
-.PHONY: example build test test-rust test-python acceptance eval base-model venv data train evaluate fixtures bench clean
+.PHONY: example build test test-rust test-python acceptance eval calibrate coverage ner base-model venv data train evaluate fixtures bench clean
 
 ## The main job: fetch the base weights, build, and print the stance table of the example article.
 example: base-model build
@@ -16,13 +16,15 @@ build:
 	$(CARGO) build --release
 
 ## All tests: Rust (unit, integration, parity, end to end on the seed) and the Python tooling.
-test: test-rust test-python
+## The base encoder is fetched first: the shipped tagger and embedder run on it.
+test: base-model test-rust test-python
 
 test-rust:
 	$(CARGO) test --release
 
 test-python:
-	$(PYTHON) -m pytest --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet pytest
+	$(PYTHON) -c "import pytest, openapi_spec_validator, jsonschema" 2>/dev/null || \
+		$(PYTHON) -m pip install --quiet pytest "openapi-spec-validator>=0.7" "jsonschema>=4.18"
 	$(PYTHON) -m pytest -q scripts/tests
 
 ## The pipeline issue's acceptance bar on the seed article (needs ../shared and the default model).
@@ -51,14 +53,34 @@ data:
 
 # The committed model's recipe: stage 1 over the whole training set (a GPU if present), stage 2
 # on synthetic news reports mixed with replayed pairs, stage 3 on compound reports (a measure
-# and its target; stacked clauses) mixed the same way, written to the model directory.
+# and its target; stacked clauses) mixed the same way, stage 4 on the shapes of real news
+# sentences, reasoning templates and the newer public sets (one epoch), written to the model
+# directory.
 TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full --out work/stage1-model
 STAGE2_ARGS ?= --init work/stage1-model --data work/data/stage2.jsonl --steps 1000 --lr 3e-5 --work work/train-stage2 --out work/stage2-model
-STAGE3_ARGS ?= --init work/stage2-model --data work/data/stage3.jsonl --steps 1000 --lr 1.5e-5 --work work/train-stage3
+STAGE3_ARGS ?= --init work/stage2-model --data work/data/stage3.jsonl --steps 1000 --lr 1.5e-5 --work work/train-stage3 --out work/stage3-model
+STAGE4_ARGS ?= --init work/stage3-model --data work/data/stage4.jsonl --epochs 1 --lr 3e-5 --work work/train-stage4
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
 	scripts/train $(STAGE2_ARGS)
 	scripts/train $(STAGE3_ARGS)
+	scripts/train $(STAGE4_ARGS)
+
+## The name tagger: NER sets from ../shared/data, then LoRA training (about 30 minutes on 2 cores).
+ner: base-model venv
+	scripts/build-ner-set
+	scripts/train-ner --epochs 4
+
+## The stance table's thresholds and confidence calibration, from the dev set's reports.
+calibrate: build
+	mkdir -p work
+	$(STANDPOINT) eval $(DEV_SET) --reports work/dev-reports.jsonl > /dev/null
+	$(STANDPOINT) eval $(DEV_SET) --gold-actors --reports work/dev-reports-gold-actors.jsonl > /dev/null
+	$(PYTHON) scripts/calibrate_table.py work/dev-reports.jsonl work/dev-reports-gold-actors.jsonl
+
+## Does the default pack find stances in an archive? 500 FNC-1 bodies through `standpoint batch`.
+coverage: base-model build
+	scripts/check-pack-coverage 500
 
 evaluate: base-model venv data
 	scripts/evaluate
