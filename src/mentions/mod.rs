@@ -139,13 +139,34 @@ impl Mentions {
             ActorLink::Pronoun | ActorLink::Speaker => true,
             ActorLink::Alias => {
                 let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
-                words_since_clause_start(before) <= HOLDER_REACH
+                words_since_clause_start(before) <= HOLDER_REACH && !self.possessor_in_an_object(sentence, m)
             }
         };
         if self.actor_mentions.iter().any(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && early(m)) {
             return true;
         }
         self.affiliations.iter().any(|a| a.organisation == actor && a.person != actor && self.in_holder_position(sentence, &a.person))
+    }
+
+    /// "Bush called Putin's offer innovative": a possessor inside what another actor's verb acts
+    /// on is not taking a position there. True when `mention` is possessive ("Putin's") and an
+    /// earlier actor in the same clause is joined to it by a lower-case word other than a
+    /// conjunction ("called"); "Russia's foreign minister Lavrov", "US President Obama's plan"
+    /// and "despite Russia's objections" keep their holders.
+    fn possessor_in_an_object(&self, sentence: &Sentence, mention: &ActorMention) -> bool {
+        let local = |at: usize| at.checked_sub(sentence.span.0);
+        let after = local(mention.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+        if !(after.starts_with("'s ") || after.starts_with("\u{2019}s ")) {
+            return false;
+        }
+        self.actor_mentions.iter().filter(|other| other.sentence == mention.sentence && other.actor != mention.actor && !other.in_quote && other.span.1 <= mention.span.0).any(|other| {
+            let between = local(other.span.1).zip(local(mention.span.0)).and_then(|(from, to)| sentence.text.get(from..to)).unwrap_or("");
+            let same_clause = !between.contains([',', ';', ':', '\u{2014}']) && !between.starts_with("'s") && !between.starts_with("\u{2019}s");
+            let words: Vec<&str> = between.split_whitespace().collect();
+            same_clause
+                && words.iter().any(|w| w.chars().next().is_some_and(char::is_lowercase))
+                && !words.iter().any(|w| matches!(*w, "and" | "or" | "nor" | "with"))
+        })
     }
 
     /// Whether sentence `sentence` refers to `actor` itself (a name, a pronoun, a quote it
@@ -518,6 +539,21 @@ mod tests {
         assert!(m.in_holder_position(&split[2], "vladimir-putin"), "a quote's speaker");
         assert_eq!(words_since_clause_start("The United States is seeking "), 5);
         assert_eq!(words_since_clause_start("Bush, pushing for sanctions, said "), 1);
+    }
+
+    #[test]
+    fn a_possessor_in_another_actors_object_is_not_a_holder() {
+        let text = "Bush called Putin's offer innovative. Despite Russia's objections, Bush went on. \
+                    Russia's Foreign Minister Sergei Lavrov rejected it. Bush and Putin's aides met.";
+        let split = sentences(text);
+        let callers = [Actor::parse_spec("George W. Bush=Bush").unwrap(), Actor::parse_spec("Vladimir Putin=Putin").unwrap()];
+        let m = find(text, &split, &callers, &[], true);
+        let (bush, putin) = (callers[0].id.as_str(), callers[1].id.as_str());
+        assert!(m.in_holder_position(&split[0], bush));
+        assert!(!m.in_holder_position(&split[0], putin), "the object of Bush's verb");
+        assert!(m.in_holder_position(&split[1], "russia"), "its own objections");
+        assert!(m.in_holder_position(&split[2], "russia"), "its minister");
+        assert!(m.in_holder_position(&split[3], putin), "joined by 'and'");
     }
 
     #[test]
