@@ -88,11 +88,12 @@ evaluate: base-model venv data
 fixtures: base-model venv
 	$(VENV)/bin/python scripts/make-parity-fixtures.py --real
 
-## Throughput and latency, candle next to PyTorch on the same pairs.
+## Throughput: candle, PyTorch and ONNX Runtime (f32, int8) on the same pairs, with ratios.
+BENCH_ARTICLE ?= ../shared/articles/kennebunkport-2007.txt
 bench: base-model build venv
 	mkdir -p work
-	$(STANDPOINT) bench --dump-pairs work/bench-pairs.jsonl --threads 2
-	$(VENV)/bin/python scripts/bench-torch.py work/bench-pairs.jsonl --threads 2
+	$(STANDPOINT) bench --article $(BENCH_ARTICLE) --dump-pairs work/bench-pairs.jsonl --threads 2 | tee work/bench-candle.txt
+	$(VENV)/bin/python scripts/bench-runtimes.py work/bench-pairs.jsonl --candle work/bench-candle.txt --threads 2
 
 clean:
 	$(CARGO) clean
