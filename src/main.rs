@@ -188,6 +188,10 @@ struct ServeArgs {
     /// Requests in flight at once; more are answered 429 with Retry-After.
     #[arg(long, env = "STANDPOINT_MAX_CONCURRENT_REQUESTS", default_value_t = 64)]
     max_concurrent_requests: usize,
+    /// Milliseconds a 429 is held before it is sent (and its Retry-After, rounded up to whole
+    /// seconds): clients that retry at once without honouring Retry-After then cost little.
+    #[arg(long, env = "STANDPOINT_OVERLOAD_DELAY_MS", default_value_t = 1000)]
+    overload_delay_ms: u64,
     /// Largest request body in bytes; larger is answered 413.
     #[arg(long, env = "STANDPOINT_PAYLOAD_LIMIT", default_value_t = 2 * 1024 * 1024)]
     payload_limit: usize,
@@ -470,6 +474,7 @@ fn serve(args: ServeArgs) -> Result<(), Error> {
         host: args.host,
         port: args.port,
         max_concurrent_requests: args.max_concurrent_requests.max(1),
+        overload_delay: std::time::Duration::from_millis(args.overload_delay_ms),
         payload_limit: args.payload_limit,
         request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         max_batch_articles: args.max_batch_articles.max(1),

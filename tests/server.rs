@@ -93,9 +93,12 @@ async fn overload_is_429_with_retry_after() {
     let app = app!(data);
     wait_ready(&data).await;
     let held = data.permits.clone().acquire_many_owned(2).await.unwrap(); // two requests in flight
+    let asked = std::time::Instant::now();
     let response = test::call_service(&app, test::TestRequest::post().uri("/v1/analyze").set_json(serde_json::json!({"text": example_text()})).to_request()).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+    // Held for the overload delay before it is sent, so clients that ignore Retry-After slow down.
+    assert!(asked.elapsed() >= config.overload_delay, "429 sent after {:?}", asked.elapsed());
     drop(held);
     let response = test::call_service(&app, test::TestRequest::post().uri("/v1/analyze").set_json(serde_json::json!({"text": example_text()})).to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);

@@ -35,6 +35,9 @@ pub struct ServeConfig {
     pub port: u16,
     /// Requests in flight at once (and queued jobs); more get 429.
     pub max_concurrent_requests: usize,
+    /// How long a 429 is held before it is sent; it is also the `Retry-After` (whole seconds,
+    /// at least 1).
+    pub overload_delay: Duration,
     /// Largest request body, bytes; larger gets 413.
     pub payload_limit: usize,
     /// Longest a request may wait for the model; longer gets 503 and its work is dropped.
@@ -55,6 +58,7 @@ impl Default for ServeConfig {
             host: "127.0.0.1".into(),
             port: 8080,
             max_concurrent_requests: 64,
+            overload_delay: Duration::from_secs(1),
             payload_limit: 2 * 1024 * 1024,
             request_timeout: Duration::from_secs(60),
             max_batch_articles: 64,
@@ -76,6 +80,7 @@ pub fn state(pipeline: Pipeline, config: &ServeConfig) -> Result<web::Data<AppSt
         queue,
         metrics,
         permits: Arc::new(Semaphore::new(config.max_concurrent_requests.max(1))),
+        overload_delay: config.overload_delay,
         request_timeout: config.request_timeout,
         payload_limit: config.payload_limit,
         max_batch_articles: config.max_batch_articles,

@@ -8,7 +8,7 @@ use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::errors::ApiError;
 use super::metrics::Metrics;
@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Requests allowed in flight at once; more are answered 429.
     pub permits: Arc<Semaphore>,
+    /// How long a 429 is held before it is sent (see [`admit`]).
+    pub overload_delay: Duration,
     /// Longest a request may wait for the model.
     pub request_timeout: Duration,
     /// Largest body accepted, bytes.
@@ -188,9 +190,27 @@ fn parse_request(text: &str) -> Result<AnalyzeRequest, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::BadRequest(format!("invalid request JSON: {e}")))
 }
 
+/// Admission, before the body is read: a permit to be in flight, or a 429. The 429 is held for
+/// `overload_delay` (the `Retry-After` it carries) before it is sent, at no CPU cost, so that
+/// clients which retry at once without honouring `Retry-After` come back about once a second
+/// instead of thousands of times, and the model keeps the cores (goodput under overload).
+async fn admit(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    match state.permits.clone().try_acquire_owned() {
+        Ok(permit) => Ok(permit),
+        Err(_) => {
+            tokio::time::sleep(state.overload_delay).await;
+            Err(ApiError::Overloaded { retry_after: retry_after(state.overload_delay) })
+        }
+    }
+}
+
+/// `Retry-After` in whole seconds, at least 1.
+fn retry_after(delay: Duration) -> u64 {
+    delay.as_millis().div_ceil(1000).max(1) as u64
+}
+
 /// Prepare, queue, wait (bounded), finish: one article or several sharing one queue job.
-async fn run(state: &AppState, items: Vec<(Article, Options)>) -> Result<Vec<Result<Report, ApiError>>, ApiError> {
-    let _permit = state.permits.clone().try_acquire_owned().map_err(|_| ApiError::Overloaded { retry_after: 1 })?;
+async fn run(state: &AppState, _permit: OwnedSemaphorePermit, items: Vec<(Article, Options)>) -> Result<Vec<Result<Report, ApiError>>, ApiError> {
     let pipeline = state.pipeline.clone();
     let prepared: Vec<Result<PreparedArticle, crate::Error>> =
         web::block(move || items.iter().map(|(a, o)| pipeline.prepare(a, o)).collect())
@@ -203,7 +223,7 @@ async fn run(state: &AppState, items: Vec<(Article, Options)>) -> Result<Vec<Res
         Vec::new()
     } else {
         let receiver = state.queue.submit(pairs).map_err(|e| match e {
-            SubmitError::Full => ApiError::Overloaded { retry_after: 1 },
+            SubmitError::Full => ApiError::Overloaded { retry_after: retry_after(state.overload_delay) },
             SubmitError::Closed => ApiError::Unavailable("the inference worker stopped".into()),
         })?;
         // Dropping the receiver on timeout (or when actix drops this future because the client
@@ -285,13 +305,14 @@ pub async fn analyze(state: web::Data<AppState>, req: HttpRequest, payload: web:
     if kind == BodyKind::NdJson {
         return Err(ApiError::UnsupportedMediaType("application/x-ndjson (use /v1/analyze/batch)".into()));
     }
+    let permit = admit(&state).await?;
     let body = read_body(payload, state.payload_limit).await?;
     let text = utf8(&body)?;
     let (article, options) = match kind {
         BodyKind::Text => (Article::from_text(text), Options::default()),
         _ => parse_request(text)?.into_parts()?,
     };
-    let mut reports = run(&state, vec![(article, options)]).await?;
+    let mut reports = run(&state, permit, vec![(article, options)]).await?;
     let report = reports.pop().ok_or_else(|| ApiError::Unavailable("no result".into()))??;
     Ok(HttpResponse::Ok().json(report))
 }
@@ -300,6 +321,7 @@ pub async fn analyze(state: web::Data<AppState>, req: HttpRequest, payload: web:
 /// NDJSON in -> NDJSON out. A bad article gets an error entry; the others still run.
 pub async fn analyze_batch(state: web::Data<AppState>, req: HttpRequest, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let kind = body_kind(&req)?;
+    let permit = admit(&state).await?;
     let body = read_body(payload, state.payload_limit).await?;
     let text = utf8(&body)?;
     let parsed: Vec<Result<AnalyzeRequest, ApiError>> = match kind {
@@ -325,7 +347,7 @@ pub async fn analyze_batch(state: web::Data<AppState>, req: HttpRequest, payload
             Err(error) => slots.push(Some(error)),
         }
     }
-    let mut reports = run(&state, items).await?.into_iter();
+    let mut reports = run(&state, permit, items).await?.into_iter();
     let entries: Vec<serde_json::Value> = slots
         .into_iter()
         .map(|slot| match slot {
