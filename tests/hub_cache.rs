@@ -17,6 +17,10 @@ fn write_snapshot(cache: &std::path::Path, repo_folder: &str, revision: &str, co
     }
 }
 
+/// The architectures besides BERT with a tiny fixture (tests/fixtures/tiny-<architecture>).
+#[cfg(feature = "hub")]
+const ARCHITECTURES: [&str; 6] = ["roberta", "xlm-roberta", "distilbert", "deberta-v2", "modernbert", "mpnet"];
+
 #[cfg(feature = "hub")]
 #[test]
 fn hub_id_loads_from_a_local_cache_offline() {
@@ -27,11 +31,12 @@ fn hub_id_loads_from_a_local_cache_offline() {
         ["config.json", "tokenizer.json", "model.safetensors"].iter().map(|n| (*n, tiny.join(n))).collect();
     write_snapshot(cache.path(), "models--standpoint-test--tiny-bert", "main", commit, &files);
     write_snapshot(cache.path(), "models--standpoint-test--tiny-bert", "v1", commit, &files);
-    // One architecture other than BERT, with a byte-level BPE tokenizer.
-    let roberta = common::fixture("tiny-roberta");
-    let roberta_files: Vec<(&str, std::path::PathBuf)> =
-        ["config.json", "tokenizer.json", "model.safetensors"].iter().map(|n| (*n, roberta.join(n))).collect();
-    write_snapshot(cache.path(), "models--standpoint-test--tiny-roberta", "main", commit, &roberta_files);
+    // Every other architecture too, each as its own hub repository.
+    for architecture in ARCHITECTURES {
+        let dir = common::fixture(&format!("tiny-{architecture}"));
+        let files: Vec<(&str, std::path::PathBuf)> = ["config.json", "tokenizer.json", "model.safetensors"].iter().map(|n| (*n, dir.join(n))).collect();
+        write_snapshot(cache.path(), &format!("models--standpoint-test--tiny-{architecture}"), "main", commit, &files);
+    }
     // SAFETY: this test binary has a single test; nothing else reads the environment concurrently.
     unsafe {
         std::env::set_var("HF_HUB_CACHE", cache.path());
@@ -47,12 +52,14 @@ fn hub_id_loads_from_a_local_cache_offline() {
         assert!((g - w).abs() < 1e-4);
     }
 
-    let roberta = Scorer::load("standpoint-test/tiny-roberta", ModelOptions::default()).unwrap();
-    assert_eq!(roberta.info().architecture, "roberta");
-    let expected = common::expected(&common::fixture("tiny-roberta/expected.json"));
-    let logits = roberta.logits(&[(expected[1].premise.as_str(), expected[1].hypothesis.as_str())]).unwrap();
-    for (g, w) in logits[0].iter().zip(&expected[1].logits) {
-        assert!((g - w).abs() < 1e-4, "{g} vs {w}");
+    for architecture in ARCHITECTURES {
+        let scorer = Scorer::load(&format!("standpoint-test/tiny-{architecture}"), ModelOptions::default()).unwrap();
+        assert_eq!(scorer.info().architecture, architecture);
+        let expected = common::expected(&common::fixture(&format!("tiny-{architecture}/expected.json")));
+        let logits = scorer.logits(&[(expected[1].premise.as_str(), expected[1].hypothesis.as_str())]).unwrap();
+        for (g, w) in logits[0].iter().zip(&expected[1].logits) {
+            assert!((g - w).abs() < 1e-4, "{architecture}: {g} vs {w}");
+        }
     }
 
     let tagged = Scorer::load("standpoint-test/tiny-bert", ModelOptions { revision: Some("v1".into()), ..ModelOptions::default() }).unwrap();
