@@ -92,6 +92,10 @@ struct ModelArgs {
     /// cpu, or cuda (needs a build with `--features cuda`).
     #[arg(long, default_value = "cpu")]
     device: String,
+    /// f32, f16 or bf16: the precision the models run in (half precision is for GPUs; BERT,
+    /// DistilBERT, ModernBERT and MPNet only).
+    #[arg(long, env = "STANDPOINT_DTYPE", default_value = "f32")]
+    dtype: String,
     /// CPU threads for the model (default: all cores).
     #[arg(long, env = "STANDPOINT_THREADS")]
     threads: Option<usize>,
@@ -411,6 +415,7 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
     }
     let options = ModelOptions {
         device: args.device.clone(),
+        dtype: args.dtype.clone(),
         base_dir: args.base_dir.clone(),
         revision: args.revision.clone(),
         max_batch_tokens: args.max_batch_tokens,

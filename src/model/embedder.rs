@@ -59,8 +59,9 @@ impl Embedder {
         let encodings = self.encoder.encode(texts)?;
         let mut out = vec![Vec::new(); texts.len()];
         encoder::batched(&self.encoder, &encodings, &self.options, |batch, _, hidden, mask| {
+            // Pooled in f32 whatever the model's dtype.
             let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-            let summed = hidden.broadcast_mul(&mask)?.sum(1)?;
+            let summed = hidden.to_dtype(DType::F32)?.broadcast_mul(&mask)?.sum(1)?;
             let counts = mask.sum(1)?.clamp(1e-9, f64::MAX)?;
             let mean = summed.broadcast_div(&counts)?;
             let norm = mean.sqr()?.sum_keepdim(1)?.sqrt()?.clamp(1e-12, f64::MAX)?;

@@ -25,6 +25,22 @@ pub fn device(name: &str, model: &str) -> Result<Device> {
     }
 }
 
+/// The dtype named by `name` (`f32`, `f16`, `bf16`) for an architecture that runs in it. Half
+/// precision runs through our own forward passes; RoBERTa / XLM-R and DeBERTa-v2 come from
+/// candle-transformers, whose masks are f32-only, so they stay in f32.
+pub fn dtype(name: &str, model_type: &str) -> Result<DType> {
+    let dtype = match name {
+        "f32" => DType::F32,
+        "f16" => DType::F16,
+        "bf16" => DType::BF16,
+        other => return Err(Error::InvalidInput(format!("unknown dtype {other:?}; use f32, f16 or bf16"))),
+    };
+    if dtype != DType::F32 && matches!(model_type, "roberta" | "xlm-roberta" | "deberta-v2") {
+        return Err(Error::InvalidInput(format!("{model_type} runs in f32 only (its candle-transformers forward builds f32 masks); drop --dtype {name}")));
+    }
+    Ok(dtype)
+}
+
 #[derive(Deserialize)]
 struct Header {
     #[serde(default)]
@@ -64,7 +80,7 @@ impl LoadedEncoder {
             *slot = name;
         }
         let tensors = files.load_tensors(&device)?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let vb = VarBuilder::from_tensors(tensors, dtype(&options.dtype, &shape.model_type)?, &device);
         let encoder = arch::load_encoder(&text, vb.clone()).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         let max_length = options.max_length.min(shape.max_tokens);
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;

@@ -31,11 +31,13 @@ pub struct ModelOptions {
     pub max_batch_size: usize,
     /// Longest pair in tokens; longer premises are truncated.
     pub max_length: usize,
+    /// `f32`, `f16` or `bf16`: the dtype the weights and activations are held in.
+    pub dtype: String,
 }
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 8192, max_batch_size: 64, max_length: 256 }
+        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 8192, max_batch_size: 64, max_length: 256, dtype: "f32".into() }
     }
 }
 
@@ -159,7 +161,8 @@ impl Scorer {
             .map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
         let labels = Labels::from_id2label(&classifier_config.id2label).map_err(|m| Error::model(&files.id, m))?;
         let tensors = files.load_tensors(&device)?;
-        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
+        let dtype = super::encoder::dtype(&options.dtype, &shape.model_type)?;
+        let vb = VarBuilder::from_tensors(tensors, dtype, &device);
         let classifier = arch::load_classifier(&config_text, vb, labels.names.len())
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.

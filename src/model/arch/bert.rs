@@ -1,30 +1,118 @@
-//! BERT: candle-transformers' `BertModel`; the classifier adds the pooler (tanh of a dense
-//! layer over the [CLS] vector) and a linear layer, as transformers'
-//! `BertForSequenceClassification` does.
+//! BERT, written here after transformers' `modeling_bert.py`: word, position and segment
+//! embeddings, post-LayerNorm blocks. candle-transformers' `BertModel` builds its attention mask
+//! as `(1 - mask) * f32::MIN` in the model's dtype, which in f16 and bf16 is `0 * -inf = NaN` for
+//! every token (measured: all hidden states NaN on a CPU), so half precision needs its own
+//! forward; this one keeps the mask finite (see [`super::attention_bias`]). The classifier is
+//! `BertForSequenceClassification`: the pooler (tanh of a dense layer over [CLS]) and a linear
+//! layer.
 
-use candle_core::{Module, Tensor};
-use candle_nn::{Linear, VarBuilder, linear};
-use candle_transformers::models::bert::{BertModel, Config};
+use candle_core::{D, Module, Tensor};
+use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
+use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, under};
+use super::{Batch, Encoder, SequenceClassifier, attention, attention_bias, under};
 use crate::error::Result;
+
+/// A BERT `config.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Config {
+    vocab_size: usize,
+    /// Width of the hidden states.
+    pub hidden_size: usize,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
+    #[serde(default)]
+    hidden_act: Activation,
+    max_position_embeddings: usize,
+    #[serde(default = "two")]
+    type_vocab_size: usize,
+    #[serde(default = "layer_norm_eps")]
+    layer_norm_eps: f64,
+}
+
+fn two() -> usize {
+    2
+}
+fn layer_norm_eps() -> f64 {
+    1e-12
+}
+
+struct Block {
+    query: Linear,
+    key: Linear,
+    value: Linear,
+    attention_out: Linear,
+    attention_norm: LayerNorm,
+    intermediate: Linear,
+    output: Linear,
+    output_norm: LayerNorm,
+    heads: usize,
+    activation: Activation,
+}
+
+impl Block {
+    fn load(vb: VarBuilder, config: &Config) -> Result<Block> {
+        let (hidden, attention) = (config.hidden_size, vb.pp("attention"));
+        Ok(Block {
+            query: linear(hidden, hidden, attention.pp("self").pp("query"))?,
+            key: linear(hidden, hidden, attention.pp("self").pp("key"))?,
+            value: linear(hidden, hidden, attention.pp("self").pp("value"))?,
+            attention_out: linear(hidden, hidden, attention.pp("output").pp("dense"))?,
+            attention_norm: layer_norm(hidden, config.layer_norm_eps, attention.pp("output").pp("LayerNorm"))?,
+            intermediate: linear(hidden, config.intermediate_size, vb.pp("intermediate").pp("dense"))?,
+            output: linear(config.intermediate_size, hidden, vb.pp("output").pp("dense"))?,
+            output_norm: layer_norm(hidden, config.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
+            heads: config.num_attention_heads,
+            activation: config.hidden_act,
+        })
+    }
+
+    fn forward(&self, x: &Tensor, bias: &Tensor) -> Result<Tensor> {
+        let context = attention(&self.query.forward(x)?, &self.key.forward(x)?, &self.value.forward(x)?, bias, self.heads)?;
+        let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?)?;
+        let inner = self.activation.forward(&self.intermediate.forward(&x)?)?;
+        Ok(self.output_norm.forward(&(self.output.forward(&inner)? + x)?)?)
+    }
+}
 
 /// The BERT encoder.
 pub struct Bert {
-    model: BertModel,
+    words: Embedding,
+    positions: Embedding,
+    segments: Embedding,
+    norm: LayerNorm,
+    blocks: Vec<Block>,
 }
 
 impl Bert {
     /// Load from weights under `bert.` or bare (sentence-transformers bases).
     pub fn load(vb: VarBuilder, config: &Config) -> Result<Bert> {
         let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
-        Ok(Bert { model: BertModel::load(root, config)? })
+        let embeddings = root.pp("embeddings");
+        let blocks = (0..config.num_hidden_layers).map(|i| Block::load(root.pp("encoder").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        Ok(Bert {
+            words: embedding(config.vocab_size, config.hidden_size, embeddings.pp("word_embeddings"))?,
+            positions: embedding(config.max_position_embeddings, config.hidden_size, embeddings.pp("position_embeddings"))?,
+            segments: embedding(config.type_vocab_size, config.hidden_size, embeddings.pp("token_type_embeddings"))?,
+            norm: layer_norm(config.hidden_size, config.layer_norm_eps, embeddings.pp("LayerNorm"))?,
+            blocks,
+        })
     }
 }
 
 impl Encoder for Bert {
     fn hidden_states(&self, batch: &Batch) -> Result<Tensor> {
-        Ok(self.model.forward(&batch.input_ids, &batch.token_type_ids, Some(&batch.attention_mask))?)
+        let len = batch.input_ids.dim(D::Minus1)?;
+        let positions = Tensor::arange(0u32, len as u32, batch.input_ids.device())?.unsqueeze(0)?;
+        let x = (self.words.forward(&batch.input_ids)? + self.segments.forward(&batch.token_type_ids)?)?
+            .broadcast_add(&self.positions.forward(&positions)?)?;
+        let mut x = self.norm.forward(&x)?;
+        let bias = attention_bias(&batch.attention_mask, x.dtype())?;
+        for block in &self.blocks {
+            x = block.forward(&x, &bias)?;
+        }
+        Ok(x)
     }
 }
 
@@ -39,10 +127,11 @@ impl BertClassifier {
     /// Load the encoder, `bert.pooler.dense` and `classifier`.
     pub fn load(vb: VarBuilder, config: &Config, num_labels: usize) -> Result<BertClassifier> {
         let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
-        let bert = Bert { model: BertModel::load(root.clone(), config)? };
-        let pooler = linear(config.hidden_size, config.hidden_size, root.pp("pooler").pp("dense"))?;
-        let classifier = linear(config.hidden_size, num_labels, vb.pp("classifier"))?;
-        Ok(BertClassifier { bert, pooler, classifier })
+        Ok(BertClassifier {
+            bert: Bert::load(vb.clone(), config)?,
+            pooler: linear(config.hidden_size, config.hidden_size, root.pp("pooler").pp("dense"))?,
+            classifier: linear(config.hidden_size, num_labels, vb.pp("classifier"))?,
+        })
     }
 }
 

@@ -95,7 +95,7 @@ impl Encoder for DistilBert {
         let positions = Tensor::arange(0u32, len as u32, batch.input_ids.device())?.unsqueeze(0)?;
         let x = self.words.forward(&batch.input_ids)?.broadcast_add(&self.positions.forward(&positions)?)?;
         let mut x = self.norm.forward(&x)?;
-        let bias = attention_bias(&batch.attention_mask)?;
+        let bias = attention_bias(&batch.attention_mask, x.dtype())?;
         for block in &self.blocks {
             x = block.forward(&x, &bias)?;
         }

@@ -115,7 +115,7 @@ fn config<'a, T: Deserialize<'a>>(config_json: &'a str, model_type: &str) -> Res
 pub fn load_encoder(config_json: &str, vb: VarBuilder) -> Result<Box<dyn Encoder>> {
     let shape = shape(config_json).map_err(Error::InvalidInput)?;
     Ok(match shape.model_type.as_str() {
-        "bert" => Box::new(bert::Bert::load(vb, &config(config_json, "bert")?)?),
+        "bert" => Box::new(bert::Bert::load(vb, &config::<bert::Config>(config_json, "bert")?)?),
         "roberta" | "xlm-roberta" => Box::new(roberta::Roberta::load(vb, &config(config_json, "roberta")?)?),
         "distilbert" => Box::new(distilbert::DistilBert::load(vb, &config(config_json, "distilbert")?)?),
         "deberta-v2" => Box::new(deberta_v2::DebertaV2::load(vb, &config(config_json, "deberta-v2")?)?),
@@ -139,11 +139,13 @@ pub fn load_classifier(config_json: &str, vb: VarBuilder, num_labels: usize) -> 
     })
 }
 
-/// `[batch, 1, 1, len]` additive attention bias from a `[batch, len]` 1/0 mask: 0 for tokens,
-/// the most negative f32 for padding.
-pub(crate) fn attention_bias(mask: &Tensor) -> Result<Tensor> {
+/// `[batch, 1, 1, len]` additive attention bias in `dtype` from a `[batch, len]` 1/0 mask: 0 for
+/// tokens, a large finite negative number for padding (-1e4 in f16, whose range ends at 65504;
+/// -3e38 otherwise). Finite on purpose: `0 * -inf` is NaN.
+pub(crate) fn attention_bias(mask: &Tensor, dtype: candle_core::DType) -> Result<Tensor> {
+    let large = if dtype == candle_core::DType::F16 { 1e4 } else { 3e38 };
     let mask = mask.to_dtype(candle_core::DType::F32)?;
-    Ok(((mask - 1.0)? * f64::from(f32::MAX))?.unsqueeze(1)?.unsqueeze(1)?)
+    Ok(((mask - 1.0)? * large)?.to_dtype(dtype)?.unsqueeze(1)?.unsqueeze(1)?)
 }
 
 /// Scaled dot-product attention over `heads` heads of projected `[batch, len, hidden]` queries,

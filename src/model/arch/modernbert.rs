@@ -116,7 +116,8 @@ impl Rotary {
 
     fn apply(&self, x: &Tensor) -> Result<Tensor> {
         let len = x.dim(2)?;
-        Ok(candle_nn::rotary_emb::rope(&x.contiguous()?, &self.cos.narrow(0, 0, len)?, &self.sin.narrow(0, 0, len)?)?)
+        let (cos, sin) = (self.cos.narrow(0, 0, len)?.to_dtype(x.dtype())?, self.sin.narrow(0, 0, len)?.to_dtype(x.dtype())?);
+        Ok(candle_nn::rotary_emb::rope(&x.contiguous()?, &cos, &sin)?)
     }
 }
 
@@ -202,11 +203,12 @@ impl Encoder for ModernBert {
     fn hidden_states(&self, batch: &Batch) -> Result<Tensor> {
         let len = batch.input_ids.dim(D::Minus1)?;
         let device = batch.input_ids.device();
-        let padding = attention_bias(&batch.attention_mask)?;
-        // Sliding layers also hide keys more than half a window away.
-        let window: Vec<f32> = (0..len).flat_map(|q| (0..len).map(move |k| if q.abs_diff(k) > self.window { f32::MIN } else { 0.0 })).collect();
-        let sliding = padding.broadcast_add(&Tensor::from_vec(window, (1, 1, len, len), device)?)?;
         let mut x = self.norm.forward(&self.words.forward(&batch.input_ids)?)?;
+        let padding = attention_bias(&batch.attention_mask, x.dtype())?;
+        // Sliding layers also hide keys more than half a window away (the same finite bias).
+        let window: Vec<u32> = (0..len).flat_map(|q| (0..len).map(move |k| u32::from(q.abs_diff(k) <= self.window))).collect();
+        let window = attention_bias(&Tensor::from_vec(window, (len, len), device)?, x.dtype())?.reshape((1, 1, len, len))?;
+        let sliding = padding.broadcast_add(&window)?;
         for layer in &self.layers {
             x = if layer.global { layer.forward(&x, &padding, &self.global_rotary)? } else { layer.forward(&x, &sliding, &self.local_rotary)? };
         }
@@ -247,7 +249,7 @@ impl SequenceClassifier for ModernBertClassifier {
         let pooled = match self.pooling {
             Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
             Pooling::Mean => {
-                let mask = batch.attention_mask.to_dtype(DType::F32)?.unsqueeze(D::Minus1)?;
+                let mask = batch.attention_mask.to_dtype(hidden.dtype())?.unsqueeze(D::Minus1)?;
                 hidden.broadcast_mul(&mask)?.sum(1)?.broadcast_div(&mask.sum(1)?)?
             }
         };

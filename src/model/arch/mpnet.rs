@@ -144,7 +144,7 @@ impl Encoder for MpNet {
         let positions = ((not_pad.cumsum(1)? * &not_pad)? + f64::from(self.pad_token_id))?.to_dtype(DType::U32)?;
         let x = (self.words.forward(&batch.input_ids)? + self.positions.forward(&positions)?)?;
         let mut x = self.norm.forward(&x)?;
-        let bias = attention_bias(&batch.attention_mask)?.broadcast_add(&self.position_bias(len, batch.input_ids.device())?)?;
+        let bias = attention_bias(&batch.attention_mask, x.dtype())?.broadcast_add(&self.position_bias(len, batch.input_ids.device())?)?;
         for block in &self.blocks {
             x = block.forward(&x, &bias)?;
         }
