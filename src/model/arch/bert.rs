@@ -10,7 +10,8 @@ use candle_core::{D, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
 use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, attention, attention_bias, under};
+use super::block::{Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
 use crate::error::Result;
 
 /// A BERT `config.json`.
@@ -38,43 +39,17 @@ fn layer_norm_eps() -> f64 {
     1e-12
 }
 
-struct Block {
-    query: Linear,
-    key: Linear,
-    value: Linear,
-    attention_out: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: LayerNorm,
-    heads: usize,
-    activation: Activation,
-}
-
-impl Block {
-    fn load(vb: VarBuilder, config: &Config) -> Result<Block> {
-        let (hidden, attention) = (config.hidden_size, vb.pp("attention"));
-        Ok(Block {
-            query: linear(hidden, hidden, attention.pp("self").pp("query"))?,
-            key: linear(hidden, hidden, attention.pp("self").pp("key"))?,
-            value: linear(hidden, hidden, attention.pp("self").pp("value"))?,
-            attention_out: linear(hidden, hidden, attention.pp("output").pp("dense"))?,
-            attention_norm: layer_norm(hidden, config.layer_norm_eps, attention.pp("output").pp("LayerNorm"))?,
-            intermediate: linear(hidden, config.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-            output: linear(config.intermediate_size, hidden, vb.pp("output").pp("dense"))?,
-            output_norm: layer_norm(hidden, config.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
-            heads: config.num_attention_heads,
-            activation: config.hidden_act,
-        })
-    }
-
-    fn forward(&self, x: &Tensor, bias: &Tensor) -> Result<Tensor> {
-        let context = attention(&self.query.forward(x)?, &self.key.forward(x)?, &self.value.forward(x)?, bias, self.heads)?;
-        let x = self.attention_norm.forward(&(self.attention_out.forward(&context)? + x)?)?;
-        let inner = self.activation.forward(&self.intermediate.forward(&x)?)?;
-        Ok(self.output_norm.forward(&(self.output.forward(&inner)? + x)?)?)
-    }
-}
+/// BERT's tensor names within a block (`encoder.layer.N`).
+const NAMES: Names = Names {
+    query: "attention.self.query",
+    key: "attention.self.key",
+    value: "attention.self.value",
+    attention_out: "attention.output.dense",
+    attention_norm: "attention.output.LayerNorm",
+    intermediate: "intermediate.dense",
+    output: "output.dense",
+    output_norm: "output.LayerNorm",
+};
 
 /// The BERT encoder.
 pub struct Bert {
@@ -82,7 +57,7 @@ pub struct Bert {
     positions: Embedding,
     segments: Embedding,
     norm: LayerNorm,
-    blocks: Vec<Block>,
+    blocks: Vec<PostNormBlock>,
 }
 
 impl Bert {
@@ -90,7 +65,14 @@ impl Bert {
     pub fn load(vb: VarBuilder, config: &Config) -> Result<Bert> {
         let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
         let embeddings = root.pp("embeddings");
-        let blocks = (0..config.num_hidden_layers).map(|i| Block::load(root.pp("encoder").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        let sizes = Sizes {
+            hidden: config.hidden_size,
+            intermediate: config.intermediate_size,
+            heads: config.num_attention_heads,
+            layer_norm_eps: config.layer_norm_eps,
+            activation: config.hidden_act,
+        };
+        let blocks = (0..config.num_hidden_layers).map(|i| PostNormBlock::load(root.pp("encoder").pp("layer").pp(i), &NAMES, &sizes)).collect::<Result<_>>()?;
         Ok(Bert {
             words: embedding(config.vocab_size, config.hidden_size, embeddings.pp("word_embeddings"))?,
             positions: embedding(config.max_position_embeddings, config.hidden_size, embeddings.pp("position_embeddings"))?,

@@ -8,7 +8,8 @@ use candle_core::{D, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
 use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, attention, attention_bias, under};
+use super::block::{Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
 use crate::error::Result;
 
 /// A DistilBERT `config.json`.
@@ -27,51 +28,24 @@ pub struct Config {
 /// DistilBERT's LayerNorm epsilon (fixed in transformers, not in the config).
 const EPS: f64 = 1e-12;
 
-struct Block {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    out: Linear,
-    attention_norm: LayerNorm,
-    ffn_in: Linear,
-    ffn_out: Linear,
-    output_norm: LayerNorm,
-    heads: usize,
-    activation: Activation,
-}
-
-impl Block {
-    fn load(vb: VarBuilder, config: &Config) -> Result<Block> {
-        let (dim, attention) = (config.dim, vb.pp("attention"));
-        Ok(Block {
-            q: linear(dim, dim, attention.pp("q_lin"))?,
-            k: linear(dim, dim, attention.pp("k_lin"))?,
-            v: linear(dim, dim, attention.pp("v_lin"))?,
-            out: linear(dim, dim, attention.pp("out_lin"))?,
-            attention_norm: layer_norm(dim, EPS, vb.pp("sa_layer_norm"))?,
-            ffn_in: linear(dim, config.hidden_dim, vb.pp("ffn").pp("lin1"))?,
-            ffn_out: linear(config.hidden_dim, dim, vb.pp("ffn").pp("lin2"))?,
-            output_norm: layer_norm(dim, EPS, vb.pp("output_layer_norm"))?,
-            heads: config.n_heads,
-            activation: config.activation,
-        })
-    }
-
-    /// `bias` is `[batch, 1, 1, len]`: 0 for tokens, a large negative number for padding.
-    fn forward(&self, x: &Tensor, bias: &Tensor) -> Result<Tensor> {
-        let context = attention(&self.q.forward(x)?, &self.k.forward(x)?, &self.v.forward(x)?, bias, self.heads)?;
-        let x = self.attention_norm.forward(&(self.out.forward(&context)? + x)?)?;
-        let ffn = self.ffn_out.forward(&self.activation.forward(&self.ffn_in.forward(&x)?)?)?;
-        Ok(self.output_norm.forward(&(ffn + x)?)?)
-    }
-}
+/// DistilBERT's tensor names within a block (`transformer.layer.N`).
+const NAMES: Names = Names {
+    query: "attention.q_lin",
+    key: "attention.k_lin",
+    value: "attention.v_lin",
+    attention_out: "attention.out_lin",
+    attention_norm: "sa_layer_norm",
+    intermediate: "ffn.lin1",
+    output: "ffn.lin2",
+    output_norm: "output_layer_norm",
+};
 
 /// The DistilBERT encoder.
 pub struct DistilBert {
     words: Embedding,
     positions: Embedding,
     norm: LayerNorm,
-    blocks: Vec<Block>,
+    blocks: Vec<PostNormBlock>,
 }
 
 impl DistilBert {
@@ -79,7 +53,8 @@ impl DistilBert {
     pub fn load(vb: VarBuilder, config: &Config) -> Result<DistilBert> {
         let root = under(&vb, "distilbert", "embeddings.word_embeddings.weight");
         let embeddings = root.pp("embeddings");
-        let blocks = (0..config.n_layers).map(|i| Block::load(root.pp("transformer").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        let sizes = Sizes { hidden: config.dim, intermediate: config.hidden_dim, heads: config.n_heads, layer_norm_eps: EPS, activation: config.activation };
+        let blocks = (0..config.n_layers).map(|i| PostNormBlock::load(root.pp("transformer").pp("layer").pp(i), &NAMES, &sizes)).collect::<Result<_>>()?;
         Ok(DistilBert {
             words: embedding(config.vocab_size, config.dim, embeddings.pp("word_embeddings"))?,
             positions: embedding(config.max_position_embeddings, config.dim, embeddings.pp("position_embeddings"))?,

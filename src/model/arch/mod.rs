@@ -12,6 +12,7 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 
 pub mod bert;
+mod block;
 pub mod deberta_v2;
 pub mod distilbert;
 pub mod modernbert;

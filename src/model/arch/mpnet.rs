@@ -8,7 +8,8 @@ use candle_core::{D, DType, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
 use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, attention, attention_bias, under};
+use super::block::{Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
 use crate::error::Result;
 
 /// An MPNet `config.json`.
@@ -61,44 +62,17 @@ fn bucket(relative: i64, num_buckets: usize) -> u32 {
     bucket as u32
 }
 
-struct Block {
-    q: Linear,
-    k: Linear,
-    v: Linear,
-    o: Linear,
-    attention_norm: LayerNorm,
-    intermediate: Linear,
-    output: Linear,
-    output_norm: LayerNorm,
-    heads: usize,
-    activation: Activation,
-}
-
-impl Block {
-    fn load(vb: VarBuilder, config: &Config) -> Result<Block> {
-        let (hidden, attention) = (config.hidden_size, vb.pp("attention"));
-        Ok(Block {
-            q: linear(hidden, hidden, attention.pp("attn").pp("q"))?,
-            k: linear(hidden, hidden, attention.pp("attn").pp("k"))?,
-            v: linear(hidden, hidden, attention.pp("attn").pp("v"))?,
-            o: linear(hidden, hidden, attention.pp("attn").pp("o"))?,
-            attention_norm: layer_norm(hidden, config.layer_norm_eps, attention.pp("LayerNorm"))?,
-            intermediate: linear(hidden, config.intermediate_size, vb.pp("intermediate").pp("dense"))?,
-            output: linear(config.intermediate_size, hidden, vb.pp("output").pp("dense"))?,
-            output_norm: layer_norm(hidden, config.layer_norm_eps, vb.pp("output").pp("LayerNorm"))?,
-            heads: config.num_attention_heads,
-            activation: config.hidden_act,
-        })
-    }
-
-    /// `bias`: the padding mask plus the relative position bias, `[batch, heads, len, len]`.
-    fn forward(&self, x: &Tensor, bias: &Tensor) -> Result<Tensor> {
-        let context = attention(&self.q.forward(x)?, &self.k.forward(x)?, &self.v.forward(x)?, bias, self.heads)?;
-        let x = self.attention_norm.forward(&(self.o.forward(&context)? + x)?)?;
-        let inner = self.activation.forward(&self.intermediate.forward(&x)?)?;
-        Ok(self.output_norm.forward(&(self.output.forward(&inner)? + x)?)?)
-    }
-}
+/// MPNet's tensor names within a block (`encoder.layer.N`).
+const NAMES: Names = Names {
+    query: "attention.attn.q",
+    key: "attention.attn.k",
+    value: "attention.attn.v",
+    attention_out: "attention.attn.o",
+    attention_norm: "attention.LayerNorm",
+    intermediate: "intermediate.dense",
+    output: "output.dense",
+    output_norm: "output.LayerNorm",
+};
 
 /// The MPNet encoder.
 pub struct MpNet {
@@ -106,7 +80,7 @@ pub struct MpNet {
     positions: Embedding,
     norm: LayerNorm,
     relative_bias: Embedding,
-    blocks: Vec<Block>,
+    blocks: Vec<PostNormBlock>,
     num_buckets: usize,
     pad_token_id: u32,
 }
@@ -116,7 +90,14 @@ impl MpNet {
     pub fn load(vb: VarBuilder, config: &Config) -> Result<MpNet> {
         let root = under(&vb, "mpnet", "embeddings.word_embeddings.weight");
         let (embeddings, encoder) = (root.pp("embeddings"), root.pp("encoder"));
-        let blocks = (0..config.num_hidden_layers).map(|i| Block::load(encoder.pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        let sizes = Sizes {
+            hidden: config.hidden_size,
+            intermediate: config.intermediate_size,
+            heads: config.num_attention_heads,
+            layer_norm_eps: config.layer_norm_eps,
+            activation: config.hidden_act,
+        };
+        let blocks = (0..config.num_hidden_layers).map(|i| PostNormBlock::load(encoder.pp("layer").pp(i), &NAMES, &sizes)).collect::<Result<_>>()?;
         Ok(MpNet {
             words: embedding(config.vocab_size, config.hidden_size, embeddings.pp("word_embeddings"))?,
             positions: embedding(config.max_position_embeddings, config.hidden_size, embeddings.pp("position_embeddings"))?,
