@@ -304,9 +304,13 @@ struct BenchArgs {
     #[arg(long, default_value_t = 5)]
     repeats: usize,
     /// Also write the benchmark pairs as JSON lines ({premise, hypothesis}), so that
-    /// scripts/bench-torch.py can time PyTorch on exactly the same input.
+    /// scripts/bench-runtimes.py can time PyTorch and ONNX Runtime on exactly the same input.
     #[arg(long)]
     dump_pairs: Option<PathBuf>,
+    /// Also write each pair's logits as JSON lines ({premise, hypothesis, logits}), scored in
+    /// batches of 32, so that runs on two devices or dtypes can be compared (scripts/gpu-check).
+    #[arg(long)]
+    dump_logits: Option<PathBuf>,
     #[command(flatten)]
     model: ModelArgs,
 }
@@ -584,6 +588,15 @@ fn bench(args: BenchArgs) -> Result<(), Error> {
         }
         let seconds = started.elapsed().as_secs_f64();
         println!("batch {batch_size:>3}: {:>7.1} pairs/s", pairs.len() as f64 / seconds);
+    }
+    if let Some(path) = &args.dump_logits {
+        let mut lines = Vec::with_capacity(pairs.len());
+        for chunk in pairs.chunks(32) {
+            for ((premise, hypothesis), logits) in chunk.iter().zip(pipeline.scorer().logits(chunk)?) {
+                lines.push(serde_json::json!({"premise": premise, "hypothesis": hypothesis, "logits": logits}).to_string());
+            }
+        }
+        std::fs::write(path, lines.join("\n") + "\n").map_err(|e| Error::io(path, e))?;
     }
     let mut latencies = Vec::new();
     for _ in 0..args.repeats.max(1) {
