@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 STANDPOINT := target/release/standpoint
 
-.PHONY: example build test test-rust test-python acceptance eval calibrate coverage ner base-model venv data train evaluate fixtures bench clean
+.PHONY: example build test test-rust test-python acceptance eval calibrate coverage ner base-model venv data train evaluate fixtures bench build-cuda clean
 
 ## The main job: fetch the base weights, build, and print the stance table of the example article.
 example: base-model build
@@ -14,6 +14,11 @@ example: base-model build
 
 build:
 	$(CARGO) build --release
+
+## The CUDA build, on a machine with or without a GPU: toolchain from PyPI wheels, binary in
+## target/cuda/release/standpoint (see README, "GPU").
+build-cuda:
+	scripts/build-cuda
 
 ## All tests: Rust (unit, integration, parity, end to end on the seed) and the Python tooling.
 ## The base encoder is fetched first: the shipped tagger and embedder run on it.
