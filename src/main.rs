@@ -99,9 +99,10 @@ struct ModelArgs {
     /// CPU threads for the model (default: all cores).
     #[arg(long, env = "STANDPOINT_THREADS")]
     threads: Option<usize>,
-    /// Padded tokens per model batch at most.
-    #[arg(long, env = "STANDPOINT_MAX_BATCH_TOKENS", default_value_t = 8192)]
-    max_batch_tokens: usize,
+    /// Padded tokens per model batch at most (default 8192 on cpu; 65536 on cuda, where large
+    /// batches keep the GPU busy).
+    #[arg(long, env = "STANDPOINT_MAX_BATCH_TOKENS")]
+    max_batch_tokens: Option<usize>,
     /// Name tagger (directory or hub id) that finds people and organisations, or "none".
     /// Defaults to models/standpoint-ner-minilm when present.
     #[arg(long, env = "STANDPOINT_NER")]
@@ -422,7 +423,7 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
         dtype: args.dtype.clone(),
         base_dir: args.base_dir.clone(),
         revision: args.revision.clone(),
-        max_batch_tokens: args.max_batch_tokens,
+        max_batch_tokens: args.max_batch_tokens.unwrap_or(if args.device == "cuda" { 65_536 } else { 8_192 }).max(1),
         ..ModelOptions::default()
     };
     // The shipped models, from the working directory when it has them, else from the source tree.
