@@ -7,11 +7,11 @@
 //! layer.
 
 use candle_core::{D, Module, Tensor};
-use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
+use candle_nn::{Activation, Embedding, LayerNorm, VarBuilder, embedding, layer_norm};
 use serde::Deserialize;
 
-use super::block::{Names, PostNormBlock, Sizes};
-use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
+use super::block::{self, Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, TanhClassifier, TanhHead, attention_bias, under};
 use crate::error::Result;
 
 /// A BERT `config.json`.
@@ -89,38 +89,22 @@ impl Encoder for Bert {
         let positions = Tensor::arange(0u32, len as u32, batch.input_ids.device())?.unsqueeze(0)?;
         let x = (self.words.forward(&batch.input_ids)? + self.segments.forward(&batch.token_type_ids)?)?
             .broadcast_add(&self.positions.forward(&positions)?)?;
-        let mut x = self.norm.forward(&x)?;
+        let x = self.norm.forward(&x)?;
         let bias = attention_bias(&batch.attention_mask, x.dtype())?;
-        for block in &self.blocks {
-            x = block.forward(&x, &bias)?;
-        }
-        Ok(x)
+        block::run(&self.blocks, x, &bias)
     }
 }
 
-/// `BertForSequenceClassification`.
-pub struct BertClassifier {
-    bert: Bert,
-    pooler: Linear,
-    classifier: Linear,
-}
+/// `BertForSequenceClassification`: the pooler (`bert.pooler.dense`) and `classifier`.
+pub type BertClassifier = TanhClassifier<Bert>;
 
 impl BertClassifier {
     /// Load the encoder, `bert.pooler.dense` and `classifier`.
     pub fn load(vb: VarBuilder, config: &Config, num_labels: usize) -> Result<BertClassifier> {
         let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
-        Ok(BertClassifier {
-            bert: Bert::load(vb.clone(), config)?,
-            pooler: linear(config.hidden_size, config.hidden_size, root.pp("pooler").pp("dense"))?,
-            classifier: linear(config.hidden_size, num_labels, vb.pp("classifier"))?,
+        Ok(TanhClassifier {
+            encoder: Bert::load(vb.clone(), config)?,
+            head: TanhHead::load(config.hidden_size, num_labels, root.pp("pooler").pp("dense"), vb.pp("classifier"))?,
         })
-    }
-}
-
-impl SequenceClassifier for BertClassifier {
-    fn logits(&self, batch: &Batch) -> Result<Tensor> {
-        let hidden = self.bert.hidden_states(batch)?;
-        let cls = hidden.narrow(1, 0, 1)?.squeeze(1)?;
-        Ok(self.classifier.forward(&self.pooler.forward(&cls)?.tanh()?)?)
     }
 }

@@ -68,3 +68,8 @@ impl PostNormBlock {
         Ok(self.output_norm.forward(&(self.output.forward(&inner)? + x)?)?)
     }
 }
+
+/// Run `x` through `blocks` in order, each with the same attention `bias`.
+pub(crate) fn run(blocks: &[PostNormBlock], x: Tensor, bias: &Tensor) -> Result<Tensor> {
+    blocks.iter().try_fold(x, |x, block| block.forward(&x, bias))
+}

@@ -8,8 +8,8 @@ use candle_core::{D, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
 use serde::Deserialize;
 
-use super::block::{Names, PostNormBlock, Sizes};
-use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
+use super::block::{self, Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, SequenceClassifier, attention_bias, first_token, under};
 use crate::error::Result;
 
 /// A DistilBERT `config.json`.
@@ -69,12 +69,9 @@ impl Encoder for DistilBert {
         let len = batch.input_ids.dim(D::Minus1)?;
         let positions = Tensor::arange(0u32, len as u32, batch.input_ids.device())?.unsqueeze(0)?;
         let x = self.words.forward(&batch.input_ids)?.broadcast_add(&self.positions.forward(&positions)?)?;
-        let mut x = self.norm.forward(&x)?;
+        let x = self.norm.forward(&x)?;
         let bias = attention_bias(&batch.attention_mask, x.dtype())?;
-        for block in &self.blocks {
-            x = block.forward(&x, &bias)?;
-        }
-        Ok(x)
+        block::run(&self.blocks, x, &bias)
     }
 }
 
@@ -98,8 +95,7 @@ impl DistilBertClassifier {
 
 impl SequenceClassifier for DistilBertClassifier {
     fn logits(&self, batch: &Batch) -> Result<Tensor> {
-        let hidden = self.encoder.hidden_states(batch)?;
-        let first = hidden.narrow(1, 0, 1)?.squeeze(1)?;
+        let first = first_token(&self.encoder.hidden_states(batch)?)?;
         Ok(self.classifier.forward(&self.pre_classifier.forward(&first)?.relu()?)?)
     }
 }

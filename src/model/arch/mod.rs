@@ -161,6 +161,51 @@ pub(crate) fn attention(q: &Tensor, k: &Tensor, v: &Tensor, bias: &Tensor, heads
     Ok(weights.matmul(&split(v)?)?.transpose(1, 2)?.reshape((batch, len, hidden))?)
 }
 
+/// The hidden state of each row's first token ([CLS] or `<s>`), `[batch, hidden]`.
+pub(crate) fn first_token(hidden: &Tensor) -> Result<Tensor> {
+    Ok(hidden.narrow(1, 0, 1)?.squeeze(1)?)
+}
+
+/// dense, tanh, then a linear layer over the first token: BERT's pooler and classifier, and
+/// RoBERTa's and MPNet's classification heads (the same computation under different names).
+pub(crate) struct TanhHead {
+    dense: candle_nn::Linear,
+    out: candle_nn::Linear,
+}
+
+impl TanhHead {
+    /// `dense` (hidden → hidden) and `out` (hidden → `num_labels`) from their own var builders.
+    pub fn load(hidden: usize, num_labels: usize, dense: VarBuilder, out: VarBuilder) -> Result<TanhHead> {
+        Ok(TanhHead { dense: candle_nn::linear(hidden, hidden, dense)?, out: candle_nn::linear(hidden, num_labels, out)? })
+    }
+
+    /// The `classifier.dense` / `classifier.out_proj` layout RoBERTa and MPNet share.
+    pub fn classification_head(hidden: usize, num_labels: usize, vb: &VarBuilder) -> Result<TanhHead> {
+        let head = vb.pp("classifier");
+        TanhHead::load(hidden, num_labels, head.pp("dense"), head.pp("out_proj"))
+    }
+
+    /// Logits `[batch, num_labels]` from hidden states `[batch, len, hidden]`.
+    pub fn forward(&self, hidden: &Tensor) -> Result<Tensor> {
+        use candle_core::Module;
+        Ok(self.out.forward(&self.dense.forward(&first_token(hidden)?)?.tanh()?)?)
+    }
+}
+
+/// An encoder with a [`TanhHead`] on its first token: `BertForSequenceClassification`,
+/// `RobertaForSequenceClassification` and `MPNetForSequenceClassification` (each architecture's
+/// file loads it with its own tensor names).
+pub struct TanhClassifier<E> {
+    encoder: E,
+    head: TanhHead,
+}
+
+impl<E: Encoder> SequenceClassifier for TanhClassifier<E> {
+    fn logits(&self, batch: &Batch) -> Result<Tensor> {
+        self.head.forward(&self.encoder.hidden_states(batch)?)
+    }
+}
+
 /// `vb` moved under `prefix` when the checkpoint keeps the encoder there (transformers'
 /// `*ForSequenceClassification` does; bare sentence-transformers encoders do not).
 pub(crate) fn under<'a>(vb: &VarBuilder<'a>, prefix: &str, probe: &str) -> VarBuilder<'a> {

@@ -10,7 +10,7 @@ use candle_core::{D, DType, Device, Module, Tensor};
 use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, layer_norm_no_bias, linear, linear_b};
 use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
+use super::{Batch, Encoder, SequenceClassifier, attention_bias, first_token, under};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -247,7 +247,7 @@ impl SequenceClassifier for ModernBertClassifier {
     fn logits(&self, batch: &Batch) -> Result<Tensor> {
         let hidden = self.encoder.hidden_states(batch)?;
         let pooled = match self.pooling {
-            Pooling::Cls => hidden.narrow(1, 0, 1)?.squeeze(1)?,
+            Pooling::Cls => first_token(&hidden)?,
             Pooling::Mean => {
                 let mask = batch.attention_mask.to_dtype(hidden.dtype())?.unsqueeze(D::Minus1)?;
                 hidden.broadcast_mul(&mask)?.sum(1)?.broadcast_div(&mask.sum(1)?)?

@@ -5,11 +5,11 @@
 //! over the `<s>` vector. all-mpnet-base-v2 is an MPNet.
 
 use candle_core::{D, DType, Module, Tensor};
-use candle_nn::{Activation, Embedding, LayerNorm, Linear, VarBuilder, embedding, layer_norm, linear};
+use candle_nn::{Activation, Embedding, LayerNorm, VarBuilder, embedding, layer_norm};
 use serde::Deserialize;
 
-use super::block::{Names, PostNormBlock, Sizes};
-use super::{Batch, Encoder, SequenceClassifier, attention_bias, under};
+use super::block::{self, Names, PostNormBlock, Sizes};
+use super::{Batch, Encoder, TanhClassifier, TanhHead, attention_bias, under};
 use crate::error::Result;
 
 /// An MPNet `config.json`.
@@ -124,38 +124,22 @@ impl Encoder for MpNet {
         let not_pad = batch.input_ids.ne(self.pad_token_id)?.to_dtype(DType::F32)?;
         let positions = ((not_pad.cumsum(1)? * &not_pad)? + f64::from(self.pad_token_id))?.to_dtype(DType::U32)?;
         let x = (self.words.forward(&batch.input_ids)? + self.positions.forward(&positions)?)?;
-        let mut x = self.norm.forward(&x)?;
+        let x = self.norm.forward(&x)?;
         let bias = attention_bias(&batch.attention_mask, x.dtype())?.broadcast_add(&self.position_bias(len, batch.input_ids.device())?)?;
-        for block in &self.blocks {
-            x = block.forward(&x, &bias)?;
-        }
-        Ok(x)
+        block::run(&self.blocks, x, &bias)
     }
 }
 
 /// `MPNetForSequenceClassification`.
-pub struct MpNetClassifier {
-    encoder: MpNet,
-    dense: Linear,
-    out_proj: Linear,
-}
+pub type MpNetClassifier = TanhClassifier<MpNet>;
 
 impl MpNetClassifier {
     /// Load the encoder and `classifier.dense`, `classifier.out_proj`.
     pub fn load(vb: VarBuilder, config: &Config, num_labels: usize) -> Result<MpNetClassifier> {
-        Ok(MpNetClassifier {
-            encoder: MpNet::load(vb.clone(), config)?,
-            dense: linear(config.hidden_size, config.hidden_size, vb.pp("classifier").pp("dense"))?,
-            out_proj: linear(config.hidden_size, num_labels, vb.pp("classifier").pp("out_proj"))?,
+        Ok(TanhClassifier {
+            head: TanhHead::classification_head(config.hidden_size, num_labels, &vb)?,
+            encoder: MpNet::load(vb, config)?,
         })
-    }
-}
-
-impl SequenceClassifier for MpNetClassifier {
-    fn logits(&self, batch: &Batch) -> Result<Tensor> {
-        let hidden = self.encoder.hidden_states(batch)?;
-        let first = hidden.narrow(1, 0, 1)?.squeeze(1)?;
-        Ok(self.out_proj.forward(&self.dense.forward(&first)?.tanh()?)?)
     }
 }
 

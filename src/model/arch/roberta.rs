@@ -3,12 +3,12 @@
 //! out_proj over the `<s>` vector). Position ids count from `pad_token_id + 1` and skip
 //! padding, so batches must be padded with the pad token (see [`super::Batch::new`]).
 
-use candle_core::{Module, Tensor};
-use candle_nn::{Activation, Linear, VarBuilder, linear};
+use candle_core::Tensor;
+use candle_nn::{Activation, VarBuilder};
 use candle_transformers::models::xlm_roberta::{Config as CandleConfig, XLMRobertaModel};
 use serde::Deserialize;
 
-use super::{Batch, Encoder, SequenceClassifier, under};
+use super::{Batch, Encoder, TanhClassifier, TanhHead, under};
 use crate::error::Result;
 
 /// The parts of a RoBERTa `config.json` the forward pass reads; newer transformers releases
@@ -83,26 +83,14 @@ impl Encoder for Roberta {
 }
 
 /// `RobertaForSequenceClassification` / `XLMRobertaForSequenceClassification`.
-pub struct RobertaClassifier {
-    roberta: Roberta,
-    dense: Linear,
-    out_proj: Linear,
-}
+pub type RobertaClassifier = TanhClassifier<Roberta>;
 
 impl RobertaClassifier {
     /// Load the encoder and `classifier.dense`, `classifier.out_proj`.
     pub fn load(vb: VarBuilder, config: &Config, num_labels: usize) -> Result<RobertaClassifier> {
-        let roberta = Roberta::load(vb.clone(), config)?;
-        let dense = linear(config.hidden_size, config.hidden_size, vb.pp("classifier").pp("dense"))?;
-        let out_proj = linear(config.hidden_size, num_labels, vb.pp("classifier").pp("out_proj"))?;
-        Ok(RobertaClassifier { roberta, dense, out_proj })
-    }
-}
-
-impl SequenceClassifier for RobertaClassifier {
-    fn logits(&self, batch: &Batch) -> Result<Tensor> {
-        let hidden = self.roberta.hidden_states(batch)?;
-        let first = hidden.narrow(1, 0, 1)?.squeeze(1)?;
-        Ok(self.out_proj.forward(&self.dense.forward(&first)?.tanh()?)?)
+        Ok(TanhClassifier {
+            head: TanhHead::classification_head(config.hidden_size, num_labels, &vb)?,
+            encoder: Roberta::load(vb, config)?,
+        })
     }
 }
