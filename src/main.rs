@@ -96,6 +96,10 @@ struct ModelArgs {
     /// DistilBERT, ModernBERT and MPNet only).
     #[arg(long, env = "STANDPOINT_DTYPE", default_value = "f32")]
     dtype: String,
+    /// fast: BERT models run on the CPU with fused kernels over unpadded batches (f32 only;
+    /// other cases fall back to reference). reference: candle's stock ops everywhere.
+    #[arg(long, env = "STANDPOINT_KERNELS", value_enum, default_value_t = standpoint::model::Kernels::Fast)]
+    kernels: standpoint::model::Kernels,
     /// CPU threads for the model (default: all cores).
     #[arg(long, env = "STANDPOINT_THREADS")]
     threads: Option<usize>,
@@ -421,6 +425,7 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
     let options = ModelOptions {
         device: args.device.clone(),
         dtype: args.dtype.clone(),
+        kernels: args.kernels,
         base_dir: args.base_dir.clone(),
         revision: args.revision.clone(),
         max_batch_tokens: args.max_batch_tokens.unwrap_or(if args.device == "cuda" { 65_536 } else { 8_192 }).max(1),

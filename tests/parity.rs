@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use standpoint::model::{ModelOptions, Scorer};
+use standpoint::model::{Kernels, ModelOptions, Scorer};
 
 fn check(scorer: &Scorer, expected_path: &Path, tolerance: f32) {
     let expected = common::expected(expected_path);
@@ -146,4 +146,85 @@ fn half_precision_is_refused_where_the_forward_is_f32_only() {
     let options = ModelOptions { dtype: "f16".into(), ..ModelOptions::default() };
     let Err(err) = Scorer::load(&common::fixture("tiny-roberta").display().to_string(), options) else { panic!("roberta loaded in f16") };
     assert!(err.to_string().contains("f32 only"), "{err}");
+}
+
+/// Logits of `pairs` from `model` with `kernels`, scored `batch_size` pairs at a time.
+fn logits_with(model: &Path, options: &ModelOptions, kernels: Kernels, pairs: &[(&str, &str)], batch_size: usize) -> Vec<Vec<f32>> {
+    let scorer = Scorer::load(&model.display().to_string(), ModelOptions { kernels, ..options.clone() }).unwrap();
+    pairs.chunks(batch_size).flat_map(|chunk| scorer.logits(chunk).unwrap()).collect()
+}
+
+fn worst_difference(a: &[Vec<f32>], b: &[Vec<f32>]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).flat_map(|(x, y)| x.iter().zip(y).map(|(p, q)| (p - q).abs())).fold(0f32, f32::max)
+}
+
+/// The fast CPU path (packed batches, fused kernels, first-token-only last layer) against
+/// candle's reference ops on a tiny random BERT, at batch sizes that pack odd mixes of lengths.
+#[test]
+fn fast_path_matches_the_reference_path_on_tiny_bert_at_odd_batch_sizes() {
+    let model = common::fixture("tiny-bert");
+    let expected = common::expected(&model.join("expected.json"));
+    let pairs: Vec<(&str, &str)> = expected.iter().map(|p| (p.premise.as_str(), p.hypothesis.as_str())).collect();
+    let options = ModelOptions::default();
+    let reference = logits_with(&model, &options, Kernels::Reference, &pairs, 1);
+    for batch_size in [1, 2, 3, 5, pairs.len()] {
+        let fast = logits_with(&model, &options, Kernels::Fast, &pairs, batch_size);
+        let worst = worst_difference(&fast, &reference);
+        assert!(worst <= 1e-5, "batch {batch_size}: max |fast - reference| = {worst}");
+    }
+    // And both against transformers.
+    for kernels in [Kernels::Fast, Kernels::Reference] {
+        let scorer = Scorer::load(&model.display().to_string(), ModelOptions { kernels, ..ModelOptions::default() }).unwrap();
+        check(&scorer, &model.join("expected.json"), 1e-4);
+    }
+}
+
+/// The same on the trained default model, with one batch mixing one-word pairs and pairs
+/// truncated at 256 tokens, and the real-model fixture pairs at batch sizes 1, 7 and all.
+#[test]
+fn fast_path_matches_the_reference_path_on_the_default_model_with_short_and_256_token_pairs() {
+    let Some(model) = common::require(common::default_model(), "the default model") else { return };
+    let expected = common::expected(&common::fixture("real-model-logits.json"));
+    let long_premise = "The minister said the government would oppose the new tariffs on steel imports, and that talks with the union would go on until an agreement is reached. ".repeat(12);
+    let mut pairs: Vec<(&str, &str)> = vec![("Yes.", "No."), (long_premise.as_str(), "The minister opposes tariffs."), ("Hi", "The union supports the deal."), (long_premise.as_str(), "The union supports the deal.")];
+    pairs.extend(expected.iter().map(|p| (p.premise.as_str(), p.hypothesis.as_str())));
+    let options = ModelOptions::default();
+    let reference = logits_with(&model, &options, Kernels::Reference, &pairs, pairs.len());
+    for batch_size in [1, 7, pairs.len()] {
+        let fast = logits_with(&model, &options, Kernels::Fast, &pairs, batch_size);
+        let worst = worst_difference(&fast, &reference);
+        eprintln!("default model, batch {batch_size}: max |fast - reference| = {worst:e}");
+        assert!(worst <= 1e-3, "batch {batch_size}: max |fast - reference| = {worst}");
+    }
+}
+
+/// The bare encoder (what the name tagger and the sentence embedder read): the fast path's
+/// hidden states, put back in the padded layout, equal the reference's at every real token.
+#[test]
+fn fast_encoder_hidden_states_match_the_reference_at_every_real_token() {
+    use standpoint::model::encoder::{LoadedEncoder, run};
+    let model = common::fixture("tiny-bert").display().to_string();
+    let load = |kernels| LoadedEncoder::load(&model, &ModelOptions { kernels, ..ModelOptions::default() }).unwrap().0;
+    let (fast, reference) = (load(Kernels::Fast), load(Kernels::Reference));
+    let texts = ["A", "The minister opposed the tariffs on steel.", "Talks go on.", "Unions in the north and the south said they would strike."];
+    let encodings = fast.encode(&texts).unwrap();
+    let rows: Vec<&tokenizers::Encoding> = encodings.iter().collect();
+    let (fast_hidden, mask) = run(&fast, &rows).unwrap();
+    let (reference_hidden, _) = run(&reference, &rows).unwrap();
+    let (fast_hidden, reference_hidden) = (fast_hidden.to_vec3::<f32>().unwrap(), reference_hidden.to_vec3::<f32>().unwrap());
+    let mask = mask.to_vec2::<u32>().unwrap();
+    let mut compared = 0;
+    for (b, row) in mask.iter().enumerate() {
+        for (t, &m) in row.iter().enumerate() {
+            if m == 1 {
+                let worst = fast_hidden[b][t].iter().zip(&reference_hidden[b][t]).map(|(x, y)| (x - y).abs()).fold(0f32, f32::max);
+                assert!(worst <= 1e-5, "row {b} token {t}: {worst}");
+                compared += 1;
+            } else {
+                assert!(fast_hidden[b][t].iter().all(|&v| v == 0.0), "padding rows are zero");
+            }
+        }
+    }
+    assert_eq!(compared, encodings.iter().map(|e| e.get_ids().len()).sum::<usize>());
 }

@@ -25,7 +25,7 @@ const CACHE_LIMIT: usize = 20_000;
 impl Embedder {
     /// Load a BERT sentence encoder (directory or hub id).
     pub fn load(spec: &str, options: ModelOptions) -> Result<Embedder> {
-        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?, options, cache: Mutex::new(HashMap::new()) })
+        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?.0, options, cache: Mutex::new(HashMap::new()) })
     }
 
     /// Where the embedder came from.

@@ -53,8 +53,6 @@ pub struct LoadedEncoder {
     pub files: ModelFiles,
     /// The encoder.
     pub encoder: Box<dyn Encoder>,
-    /// The weights (for the head's own tensors: `classifier.*`, `pooler.*`).
-    pub vb: VarBuilder<'static>,
     /// What the config says about sizes, positions and padding.
     pub shape: Shape,
     /// `id2label` in index order (empty for a bare encoder).
@@ -66,8 +64,10 @@ pub struct LoadedEncoder {
 }
 
 impl LoadedEncoder {
-    /// Load `spec` (directory or hub id), of any architecture in [`arch::SUPPORTED`].
-    pub fn load(spec: &str, options: &ModelOptions) -> Result<LoadedEncoder> {
+    /// Load `spec` (directory or hub id), of any architecture in [`arch::SUPPORTED`], and hand
+    /// back the weights too, for the head's own tensors (`classifier.*`). Drop them once the head
+    /// is loaded: the fast path keeps its own packed copy of the encoder's weights.
+    pub fn load(spec: &str, options: &ModelOptions) -> Result<(LoadedEncoder, VarBuilder<'static>)> {
         let source = ModelSource::parse(spec, options.revision.as_deref())?;
         let files = ModelFiles::resolve(&source, options.base_dir.as_deref())?;
         let device = device(&options.device, &files.id)?;
@@ -81,14 +81,14 @@ impl LoadedEncoder {
         }
         let tensors = files.load_tensors(&device)?;
         let vb = VarBuilder::from_tensors(tensors, dtype(&options.dtype, &shape.model_type)?, &device);
-        let encoder = arch::load_encoder(&text, vb.clone()).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
+        let encoder = arch::load_encoder(&text, vb.clone(), options.kernels).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         let max_length = options.max_length.min(shape.max_tokens);
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;
         tokenizer.with_padding(None);
         tokenizer
             .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
             .map_err(|e| Error::Tokenizer(e.to_string()))?;
-        Ok(LoadedEncoder { files, encoder, vb, shape, labels, tokenizer, device })
+        Ok((LoadedEncoder { files, encoder, shape, labels, tokenizer, device }, vb))
     }
 
     /// Encode single texts (not pairs), with byte offsets.

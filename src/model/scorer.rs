@@ -33,11 +33,13 @@ pub struct ModelOptions {
     pub max_length: usize,
     /// `f32`, `f16` or `bf16`: the dtype the weights and activations are held in.
     pub dtype: String,
+    /// The fast CPU path where it applies, or the reference ops everywhere.
+    pub kernels: super::Kernels,
 }
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 8192, max_batch_size: 64, max_length: 256, dtype: "f32".into() }
+        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 8192, max_batch_size: 64, max_length: 256, dtype: "f32".into(), kernels: super::Kernels::Fast }
     }
 }
 
@@ -163,7 +165,7 @@ impl Scorer {
         let tensors = files.load_tensors(&device)?;
         let dtype = super::encoder::dtype(&options.dtype, &shape.model_type)?;
         let vb = VarBuilder::from_tensors(tensors, dtype, &device);
-        let classifier = arch::load_classifier(&config_text, vb, labels.names.len())
+        let classifier = arch::load_classifier(&config_text, vb, labels.names.len(), options.kernels)
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.
         let max_length = options.max_length.min(shape.max_tokens);

@@ -55,7 +55,7 @@ impl Tagger {
     /// Load a token-classification model whose `id2label` uses IOB2 tags over PER, ORG and LOC
     /// (other types are ignored).
     pub fn load(spec: &str, options: ModelOptions) -> Result<Tagger> {
-        let encoder = LoadedEncoder::load(spec, &options)?;
+        let (encoder, weights) = LoadedEncoder::load(spec, &options)?;
         let labels: Vec<Option<(bool, EntityKind)>> = encoder
             .labels
             .iter()
@@ -67,7 +67,7 @@ impl Tagger {
         if labels.iter().all(Option::is_none) {
             return Err(Error::model(&encoder.files.id, "id2label has no B-/I- tags over PER, ORG or LOC: not a name tagger"));
         }
-        let classifier = linear(encoder.shape.hidden_size, labels.len(), encoder.vb.pp("classifier"))
+        let classifier = linear(encoder.shape.hidden_size, labels.len(), weights.pp("classifier"))
             .map_err(|e| Error::model(&encoder.files.id, format!("no token-classification head: {e}")))?;
         Ok(Tagger { encoder, classifier, labels, options })
     }

@@ -17,19 +17,19 @@ use crate::error::Result;
 /// A BERT `config.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    vocab_size: usize,
+    pub(crate) vocab_size: usize,
     /// Width of the hidden states.
     pub hidden_size: usize,
-    num_hidden_layers: usize,
-    num_attention_heads: usize,
-    intermediate_size: usize,
+    pub(crate) num_hidden_layers: usize,
+    pub(crate) num_attention_heads: usize,
+    pub(crate) intermediate_size: usize,
     #[serde(default)]
-    hidden_act: Activation,
-    max_position_embeddings: usize,
+    pub(crate) hidden_act: Activation,
+    pub(crate) max_position_embeddings: usize,
     #[serde(default = "two")]
-    type_vocab_size: usize,
+    pub(crate) type_vocab_size: usize,
     #[serde(default = "layer_norm_eps")]
-    layer_norm_eps: f64,
+    pub(crate) layer_norm_eps: f64,
 }
 
 fn two() -> usize {

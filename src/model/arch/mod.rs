@@ -9,6 +9,7 @@ use candle_core::{Device, Tensor};
 use candle_nn::VarBuilder;
 use serde::Deserialize;
 
+use super::fast::{self, Kernels};
 use crate::error::{Error, Result};
 
 pub mod bert;
@@ -112,11 +113,15 @@ fn config<'a, T: Deserialize<'a>>(config_json: &'a str, model_type: &str) -> Res
     serde_json::from_str(config_json).map_err(|e| Error::InvalidInput(format!("config.json is not a valid {model_type} config: {e}")))
 }
 
-/// The bare encoder of `config_json`'s architecture (for token heads and embeddings).
-pub fn load_encoder(config_json: &str, vb: VarBuilder) -> Result<Box<dyn Encoder>> {
+/// The bare encoder of `config_json`'s architecture (for token heads and embeddings), on the
+/// fast CPU path where `kernels` asks for it and the model allows it.
+pub fn load_encoder(config_json: &str, vb: VarBuilder, kernels: Kernels) -> Result<Box<dyn Encoder>> {
     let shape = shape(config_json).map_err(Error::InvalidInput)?;
     Ok(match shape.model_type.as_str() {
-        "bert" => Box::new(bert::Bert::load(vb, &config::<bert::Config>(config_json, "bert")?)?),
+        "bert" => {
+            let config = config::<bert::Config>(config_json, "bert")?;
+            if fast::applies(kernels, "bert", &config, &vb) { Box::new(fast::FastBert::load(vb, &config)?) } else { Box::new(bert::Bert::load(vb, &config)?) }
+        }
         "roberta" | "xlm-roberta" => Box::new(roberta::Roberta::load(vb, &config(config_json, "roberta")?)?),
         "distilbert" => Box::new(distilbert::DistilBert::load(vb, &config(config_json, "distilbert")?)?),
         "deberta-v2" => Box::new(deberta_v2::DebertaV2::load(vb, &config(config_json, "deberta-v2")?)?),
@@ -126,11 +131,19 @@ pub fn load_encoder(config_json: &str, vb: VarBuilder) -> Result<Box<dyn Encoder
     })
 }
 
-/// The encoder with its architecture's sequence-classification head, `num_labels` outputs.
-pub fn load_classifier(config_json: &str, vb: VarBuilder, num_labels: usize) -> Result<Box<dyn SequenceClassifier>> {
+/// The encoder with its architecture's sequence-classification head, `num_labels` outputs, on
+/// the fast CPU path where `kernels` asks for it and the model allows it.
+pub fn load_classifier(config_json: &str, vb: VarBuilder, num_labels: usize, kernels: Kernels) -> Result<Box<dyn SequenceClassifier>> {
     let shape = shape(config_json).map_err(Error::InvalidInput)?;
     Ok(match shape.model_type.as_str() {
-        "bert" => Box::new(bert::BertClassifier::load(vb, &config(config_json, "bert")?, num_labels)?),
+        "bert" => {
+            let config = config::<bert::Config>(config_json, "bert")?;
+            if fast::applies(kernels, "bert", &config, &vb) {
+                Box::new(fast::FastBertClassifier::load(vb, &config, num_labels)?)
+            } else {
+                Box::new(bert::BertClassifier::load(vb, &config, num_labels)?)
+            }
+        }
         "roberta" | "xlm-roberta" => Box::new(roberta::RobertaClassifier::load(vb, &config(config_json, "roberta")?, num_labels)?),
         "distilbert" => Box::new(distilbert::DistilBertClassifier::load(vb, &config(config_json, "distilbert")?, num_labels)?),
         "deberta-v2" => Box::new(deberta_v2::DebertaV2Classifier::load(vb, &config(config_json, "deberta-v2")?, num_labels)?),
@@ -187,8 +200,13 @@ impl TanhHead {
 
     /// Logits `[batch, num_labels]` from hidden states `[batch, len, hidden]`.
     pub fn forward(&self, hidden: &Tensor) -> Result<Tensor> {
+        self.forward_first(&first_token(hidden)?)
+    }
+
+    /// Logits `[batch, num_labels]` from the first tokens' hidden states `[batch, hidden]`.
+    pub fn forward_first(&self, first: &Tensor) -> Result<Tensor> {
         use candle_core::Module;
-        Ok(self.out.forward(&self.dense.forward(&first_token(hidden)?)?.tanh()?)?)
+        Ok(self.out.forward(&self.dense.forward(first)?.tanh()?)?)
     }
 }
 

@@ -1,0 +1,600 @@
+//! The fused CPU kernels of the fast path, on plain `f32` slices: a pre-packed matmul whose
+//! AVX2 microkernel accumulates onto the bias (and the residual) already in place, bias + GELU, residual + LayerNorm, and
+//! attention over unpadded sequences. Each elementwise kernel is written once as scalar code
+//! that LLVM vectorises, and compiled twice: for AVX2 + FMA (picked at run time) and for the
+//! baseline target, so one binary runs everywhere.
+//!
+//! Why not candle's own ops: candle's GELU and exp are scalar and single-threaded, its attention
+//! runs one small gemm per (row, head) over padded tokens, every op allocates its output, and
+//! gemm packs the weight on every call (costly when a batch is one short pair).
+
+use rayon::prelude::*;
+
+/// Row-major `[rows, cols]` views. Rows are what the thread pool splits.
+#[inline(always)]
+fn rows_mut(data: &mut [f32], cols: usize) -> rayon::iter::MinLen<rayon::slice::ChunksExactMut<'_, f32>> {
+    // One short pair's rows are not worth waking a second thread for.
+    data.par_chunks_exact_mut(cols).with_min_len(min_rows(cols))
+}
+
+/// Rows per task for an elementwise kernel over `cols`-wide rows: about 16k values, below
+/// which waking a second thread costs more than it saves.
+fn min_rows(cols: usize) -> usize {
+    (16_384 / cols.max(1)).max(1)
+}
+
+/// A weight matrix `W[n, k]` (a linear layer's `[out, in]`) laid out once, at load, as the
+/// right-hand side of `x · Wᵀ` in panels of [`PANEL`] output columns: panel `p` holds
+/// `Wᵀ[0..k, 16p..16p + 16]` row by row (zero-padded past `n`). The microkernel then reads each
+/// panel front to back, which is what ONNX Runtime's MLAS gains by pre-packing, and no call
+/// packs anything.
+#[derive(Debug, Clone)]
+pub struct PackedMatrix {
+    k: usize,
+    n: usize,
+    panels: Vec<f32>,
+}
+
+/// Output columns per panel: two AVX2 registers.
+pub const PANEL: usize = 16;
+/// Rows per microkernel call: 6 rows × 2 registers = 12 accumulators of the 16 AVX2 registers.
+const ROWS: usize = 6;
+/// Rows per cache block: a block of the left-hand side stays in L2 while every panel passes.
+const BLOCK_ROWS: usize = 48;
+
+impl PackedMatrix {
+    /// Pack a row-major `[n, k]` weight (`out` rows of `in` values).
+    pub fn from_out_in(weight: &[f32], n: usize, k: usize) -> PackedMatrix {
+        assert_eq!(weight.len(), n * k, "weight of {n} x {k}");
+        let count = n.div_ceil(PANEL);
+        let mut panels = vec![0f32; count * k * PANEL];
+        for (p, panel) in panels.chunks_exact_mut(k * PANEL).enumerate() {
+            for (kk, row) in panel.chunks_exact_mut(PANEL).enumerate() {
+                for (j, slot) in row.iter_mut().enumerate() {
+                    let column = p * PANEL + j;
+                    if column < n {
+                        *slot = weight[column * k + kk];
+                    }
+                }
+            }
+        }
+        PackedMatrix { k, n, panels }
+    }
+
+    /// Inner dimension (inputs).
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Output columns.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    fn panel(&self, p: usize) -> &[f32] {
+        &self.panels[p * self.k * PANEL..(p + 1) * self.k * PANEL]
+    }
+}
+
+/// A raw pointer the tasks of one matmul share; each task writes its own rows and columns.
+#[derive(Clone, Copy)]
+struct SharedOut(*mut f32);
+// SAFETY: tasks write disjoint (row block, panel group) tiles of one buffer that outlives them.
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+
+/// `dst[m, n] += lhs[m, k] · Wᵀ` with `W` pre-packed; `dst` usually holds the bias (and the
+/// residual) already, so they come for free. Work is split over row blocks when there are
+/// many rows, and over panels too when there are few (one short sequence).
+pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatrix) {
+    let (k, n) = (weight.k, weight.n);
+    assert!(dst.len() == m * n && lhs.len() == m * k, "matmul shapes: dst {} lhs {} for {m}x{k}x{n}", dst.len(), lhs.len());
+    if m == 0 || n == 0 {
+        return;
+    }
+    let threads = rayon::current_num_threads().max(1);
+    let row_blocks = m.div_ceil(BLOCK_ROWS);
+    let panels = n.div_ceil(PANEL);
+    let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels) };
+    let out = SharedOut(dst.as_mut_ptr());
+    (0..row_blocks * groups).into_par_iter().for_each(|task| {
+        let out = out;
+        let (block, group) = (task / groups, task % groups);
+        let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
+        let first = group * panels / groups;
+        let last = (group + 1) * panels / groups;
+        for p in first..last {
+            let columns = PANEL.min(n - p * PANEL);
+            let mut row = rows.start;
+            while row < rows.end {
+                let count = ROWS.min(rows.end - row);
+                // SAFETY: rows `row..row + count` and columns `16p..16p + columns` lie inside
+                // `dst` ([m, n]) and belong to this task alone; `lhs` holds `m` rows of `k`.
+                unsafe { microkernel(count, k, lhs.as_ptr().add(row * k), weight.panel(p), out.0.add(row * n + p * PANEL), n, columns) };
+                row += count;
+            }
+        }
+    });
+}
+
+/// `c[rows, columns] += a[rows, k] · panel[k, 16]` (`a` and `c` row-major with strides `k`
+/// and `ldc`), for `rows` ≤ 6.
+///
+/// # Safety
+/// `a` must hold `rows` rows of `k` values and `c` `rows` rows of at least `columns` values at
+/// stride `ldc`.
+unsafe fn microkernel(rows: usize, k: usize, a: *const f32, panel: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    macro_rules! dispatch {
+        ($kernel:ident) => {
+            match rows {
+                1 => $kernel::<1>(k, a, panel, c, ldc, columns),
+                2 => $kernel::<2>(k, a, panel, c, ldc, columns),
+                3 => $kernel::<3>(k, a, panel, c, ldc, columns),
+                4 => $kernel::<4>(k, a, panel, c, ldc, columns),
+                5 => $kernel::<5>(k, a, panel, c, ldc, columns),
+                _ => $kernel::<6>(k, a, panel, c, ldc, columns),
+            }
+        };
+    }
+    // SAFETY: forwarded from the caller; the AVX2 kernel runs only where the CPU has AVX2 + FMA.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            return dispatch!(microkernel_avx2);
+        }
+        dispatch!(microkernel_portable)
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn microkernel_avx2<const R: usize>(k: usize, a: *const f32, panel: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the extents of `a` and `c`; `panel` holds `k` rows of 16.
+    unsafe {
+        let b = panel.as_ptr();
+        let mut acc = [[_mm256_setzero_ps(); 2]; R];
+        for kk in 0..k {
+            let b0 = _mm256_loadu_ps(b.add(kk * PANEL));
+            let b1 = _mm256_loadu_ps(b.add(kk * PANEL + 8));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let x = _mm256_broadcast_ss(&*a.add(r * k + kk));
+                acc[0] = _mm256_fmadd_ps(x, b0, acc[0]);
+                acc[1] = _mm256_fmadd_ps(x, b1, acc[1]);
+            }
+        }
+        for (r, acc) in acc.iter().enumerate() {
+            let row = c.add(r * ldc);
+            if columns == PANEL {
+                _mm256_storeu_ps(row, _mm256_add_ps(_mm256_loadu_ps(row), acc[0]));
+                _mm256_storeu_ps(row.add(8), _mm256_add_ps(_mm256_loadu_ps(row.add(8)), acc[1]));
+            } else {
+                let mut tile = [0f32; PANEL];
+                _mm256_storeu_ps(tile.as_mut_ptr(), acc[0]);
+                _mm256_storeu_ps(tile.as_mut_ptr().add(8), acc[1]);
+                for (j, value) in tile.iter().take(columns).enumerate() {
+                    *row.add(j) += value;
+                }
+            }
+        }
+    }
+}
+
+/// The same tile in portable code (vectorised for whatever the baseline target has).
+unsafe fn microkernel_portable<const R: usize>(k: usize, a: *const f32, panel: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    let mut acc = [[0f32; PANEL]; R];
+    for (kk, b) in panel.chunks_exact(PANEL).take(k).enumerate() {
+        for (r, acc) in acc.iter_mut().enumerate() {
+            // SAFETY: the caller guarantees `a` holds R rows of `k` values.
+            let x = unsafe { *a.add(r * k + kk) };
+            for (slot, w) in acc.iter_mut().zip(b) {
+                *slot += x * w;
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        for (j, value) in acc.iter().take(columns).enumerate() {
+            // SAFETY: the caller guarantees `c` holds R rows of `columns` values at stride `ldc`.
+            unsafe { *c.add(r * ldc + j) += value };
+        }
+    }
+}
+
+/// Fill every `bias.len()`-wide row of `dst` with `bias`.
+pub fn fill_rows(dst: &mut [f32], bias: &[f32]) {
+    rows_mut(dst, bias.len()).for_each(|row| row.copy_from_slice(bias));
+}
+
+/// Every row of `dst` becomes `residual + bias`.
+pub fn fill_residual(dst: &mut [f32], residual: &[f32], bias: &[f32]) {
+    dst.par_chunks_exact_mut(bias.len()).zip(residual.par_chunks_exact(bias.len())).with_min_len(min_rows(bias.len())).for_each(|(row, from)| {
+        for ((d, r), b) in row.iter_mut().zip(from).zip(bias) {
+            *d = r + b;
+        }
+    });
+}
+
+/// Exact-erf GELU in place, `x · Φ(x)`, on every element.
+pub fn gelu_in_place(data: &mut [f32], cols: usize) {
+    rows_mut(data, cols).for_each(gelu_row);
+}
+
+/// LayerNorm of every `gamma.len()`-wide row in place.
+pub fn layer_norm_in_place(data: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    rows_mut(data, gamma.len()).for_each(|row| layer_norm_row(row, gamma, beta, eps));
+}
+
+macro_rules! multiversion {
+    ($(#[$doc:meta])* fn $name:ident / $generic:ident / $avx2:ident ($($arg:ident : $ty:ty),*) $body:block) => {
+        #[inline(always)]
+        fn $generic($($arg: $ty),*) $body
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        fn $avx2($($arg: $ty),*) { $generic($($arg),*) }
+
+        $(#[$doc])*
+        pub fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            if has_avx2() {
+                // SAFETY: the CPU has AVX2 and FMA (checked at run time).
+                return unsafe { $avx2($($arg),*) };
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+fn has_avx2() -> bool {
+    use std::sync::OnceLock;
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+}
+
+/// `e^x` to within 2 ulp for `x` in [-87, 88] (Cephes' `expf`: range reduction by powers of
+/// two, a degree-6 polynomial), branch-free so loops over it vectorise.
+#[inline(always)]
+pub fn exp(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // Adding 1.5 · 2^23 rounds to the nearest integer in the float unit, no branch.
+    const ROUNDER: f32 = 12_582_912.0;
+    let x = x.clamp(-87.0, 88.0);
+    let n = (x * LOG2E + ROUNDER) - ROUNDER;
+    let r = x - n * 0.693_359_4 - n * -2.121_944_4e-4;
+    let p = 1.987_569_1e-4;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 5.000_000_1e-1;
+    let y = p * r * r + r + 1.0;
+    y * f32::from_bits(((n as i32 + 127) as u32) << 23)
+}
+
+/// `erf(x)` to within 2e-7 (Abramowitz and Stegun 7.1.26), branch-free.
+#[inline(always)]
+pub fn erf(x: f32) -> f32 {
+    let a = x.abs();
+    let t = 1.0 / (1.0 + 0.327_591_1 * a);
+    let poly = ((((1.061_405_4 * t - 1.453_152_1) * t + 1.421_413_8) * t - 0.284_496_72) * t + 0.254_829_6) * t;
+    let y = 1.0 - poly * exp(-a * a);
+    y.copysign(x)
+}
+
+multiversion! {
+    /// GELU with the exact erf form, `0.5 · x · (1 + erf(x / √2))`, in place.
+    fn gelu_row / gelu_row_generic / gelu_row_avx2 (row: &mut [f32]) {
+        for v in row.iter_mut() {
+            let x = *v;
+            *v = 0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2));
+        }
+    }
+}
+
+/// Sum with eight independent lanes, so the loop vectorises without reassociating floats
+/// behind the compiler's back.
+#[inline(always)]
+fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane += f(v);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail.iter().map(|&v| f(v)).sum::<f32>()
+}
+
+multiversion! {
+    /// LayerNorm of one row in place: mean and variance in two passes (as PyTorch does).
+    fn layer_norm_row / layer_norm_row_generic / layer_norm_row_avx2 (row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+        let width = row.len() as f32;
+        let mean = lane_sum(row, |v| v) / width;
+        let variance = lane_sum(row, |v| (v - mean) * (v - mean)) / width;
+        let scale = 1.0 / (variance + eps).sqrt();
+        for ((v, g), b) in row.iter_mut().zip(gamma).zip(beta) {
+            *v = (*v - mean) * scale * g + b;
+        }
+    }
+}
+
+multiversion! {
+    /// Softmax of one row of scores in place.
+    fn softmax_row / softmax_row_generic / softmax_row_avx2 (row: &mut [f32]) {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        for v in row.iter_mut() {
+            *v = exp(*v - max);
+        }
+        let total = lane_sum(row, |v| v);
+        let inverse = 1.0 / total;
+        for v in row.iter_mut() {
+            *v *= inverse;
+        }
+    }
+}
+
+multiversion! {
+    /// `dst += a · x` (vectorised axpy).
+    fn axpy / axpy_generic / axpy_avx2 (dst: &mut [f32], a: f32, x: &[f32]) {
+        for (d, v) in dst.iter_mut().zip(x) {
+            *d += a * v;
+        }
+    }
+}
+
+multiversion! {
+    /// One head of one sequence: `out[i] = softmax(q_i · Kᵀ · scale) · V` for the first
+    /// `out.len() / head` rows of `rows`, reading Q, K and V at column offsets of the packed
+    /// `qkv` (row stride `stride`). One dispatch per (sequence, head), so the inner loops inline.
+    fn attend / attend_generic / attend_avx2 (out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
+        let len = rows.len();
+        // Keys transposed to [head, len], so each score row is a sum of axpys.
+        let mut keys = vec![0f32; head * len];
+        for (j, row) in rows.clone().enumerate() {
+            for (d, &v) in qkv[row * stride + key_at..][..head].iter().enumerate() {
+                keys[d * len + j] = v;
+            }
+        }
+        let mut scores = vec![0f32; len];
+        for (i, o) in out.chunks_exact_mut(head).enumerate() {
+            let q = &qkv[(rows.start + i) * stride + query_at..][..head];
+            scores.fill(0.0);
+            for (d, &qd) in q.iter().enumerate() {
+                axpy_generic(&mut scores, qd * scale, &keys[d * len..(d + 1) * len]);
+            }
+            softmax_row_generic(&mut scores);
+            for (j, &p) in scores.iter().enumerate() {
+                axpy_generic(o, p, &qkv[(rows.start + j) * stride + value_at..][..head]);
+            }
+        }
+    }
+}
+
+/// Where each packed sequence's tokens are: sequence `s` holds rows `offsets[s]..offsets[s+1]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sequences {
+    offsets: Vec<usize>,
+}
+
+impl Sequences {
+    /// From sequence lengths, in packing order.
+    pub fn from_lengths(lengths: impl IntoIterator<Item = usize>) -> Sequences {
+        let mut offsets = vec![0];
+        for length in lengths {
+            offsets.push(offsets[offsets.len() - 1] + length);
+        }
+        Sequences { offsets }
+    }
+
+    /// Number of sequences.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Tokens over all sequences.
+    pub fn tokens(&self) -> usize {
+        self.offsets[self.offsets.len() - 1]
+    }
+
+    /// Packed rows of sequence `s`.
+    pub fn rows(&self, s: usize) -> std::ops::Range<usize> {
+        self.offsets[s]..self.offsets[s + 1]
+    }
+
+    /// The packed row of each sequence's first token.
+    pub fn first_rows(&self) -> Vec<usize> {
+        self.offsets[..self.len()].to_vec()
+    }
+}
+
+/// Multi-head self-attention over packed, unpadded sequences: `qkv` is `[tokens, 3 · hidden]`
+/// (queries, keys, values side by side, biases already added), the result `[queries, hidden]`
+/// where the queries are every token, or only each sequence's first token when `first_only`
+/// (the classifier's last layer needs no other row). No token attends across sequences, so no
+/// mask and no padding are needed.
+pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads: usize, first_only: bool) -> Vec<f32> {
+    let head = hidden / heads;
+    let scale = 1.0 / (head as f32).sqrt();
+    let stride = 3 * hidden;
+    let tasks: Vec<(usize, usize)> = (0..sequences.len()).flat_map(|s| (0..heads).map(move |h| (s, h))).collect();
+    // Each task returns its [queries of the sequence, head] block; blocks are scattered after.
+    let blocks: Vec<Vec<f32>> = tasks
+        .par_iter()
+        .with_min_len(heads.min(4))
+        .map(|&(s, h)| {
+            let rows = sequences.rows(s);
+            let queries = if first_only { rows.len().min(1) } else { rows.len() };
+            let mut out = vec![0f32; queries * head];
+            attend(&mut out, qkv, rows, stride, hidden + h * head, 2 * hidden + h * head, h * head, head, scale);
+            out
+        })
+        .collect();
+    let query_rows: Vec<usize> = (0..sequences.len()).map(|s| if first_only { sequences.rows(s).len().min(1) } else { sequences.rows(s).len() }).collect();
+    let mut starts = Vec::with_capacity(sequences.len());
+    let mut total = 0;
+    for &n in &query_rows {
+        starts.push(total);
+        total += n;
+    }
+    let mut context = vec![0f32; total * hidden];
+    for (&(s, h), block) in tasks.iter().zip(&blocks) {
+        for (i, values) in block.chunks_exact(head).enumerate() {
+            context[(starts[s] + i) * hidden + h * head..][..head].copy_from_slice(values);
+        }
+    }
+    context
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// erf by its Maclaurin series, in f64: exact to ~1e-13 for |x| <= 4.5.
+    fn erf_reference(x: f64) -> f64 {
+        let mut sum = 0.0;
+        let mut term = x;
+        for n in 0..120 {
+            sum += term / (2 * n + 1) as f64;
+            term *= -x * x / (n + 1) as f64;
+        }
+        sum * 2.0 / std::f64::consts::PI.sqrt()
+    }
+
+    #[test]
+    fn exp_is_within_a_few_ulp_over_the_range_softmax_and_gelu_use() {
+        for i in -8700..=8800 {
+            let x = i as f32 / 100.0;
+            let (fast, exact) = (exp(x) as f64, (x as f64).exp());
+            assert!(((fast - exact) / exact).abs() < 3e-7, "exp({x}) = {fast}, want {exact}");
+        }
+        assert_eq!(exp(-1000.0), exp(-87.0));
+        assert!(exp(1000.0).is_finite());
+    }
+
+    #[test]
+    fn erf_is_within_2e_7() {
+        for i in -450..=450 {
+            let x = i as f32 / 100.0;
+            let want = erf_reference(x as f64);
+            assert!((erf(x) as f64 - want).abs() < 3e-7, "erf({x}) = {}, want {want}", erf(x));
+        }
+        assert_eq!((erf(10.0), erf(-10.0)), (1.0, -1.0));
+    }
+
+    #[test]
+    fn gelu_matches_the_erf_definition_on_both_code_paths() {
+        let values: Vec<f32> = (-630..=630).map(|i| i as f32 / 100.0).collect();
+        let want: Vec<f64> = values.iter().map(|&x| 0.5 * x as f64 * (1.0 + erf_reference(x as f64 / 2f64.sqrt()))).collect();
+        let mut fast = values.clone();
+        gelu_row(&mut fast);
+        let mut generic = values.clone();
+        gelu_row_generic(&mut generic);
+        for ((f, g), w) in fast.iter().zip(&generic).zip(&want) {
+            assert!((*f as f64 - w).abs() < 1e-6 && (*g as f64 - w).abs() < 1e-6, "{f} {g} vs {w}");
+        }
+    }
+
+    #[test]
+    fn layer_norm_matches_the_textbook_formula() {
+        let row: Vec<f32> = (0..37).map(|i| ((i * 7919) % 101) as f32 / 10.0 - 5.0).collect();
+        let gamma: Vec<f32> = (0..37).map(|i| 1.0 + i as f32 / 50.0).collect();
+        let beta: Vec<f32> = (0..37).map(|i| i as f32 / 100.0).collect();
+        let mean = row.iter().map(|&v| v as f64).sum::<f64>() / 37.0;
+        let var = row.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / 37.0;
+        let mut fast = row.clone();
+        layer_norm_row(&mut fast, &gamma, &beta, 1e-12);
+        for (i, v) in fast.iter().enumerate() {
+            let want = (row[i] as f64 - mean) / (var + 1e-12).sqrt() * gamma[i] as f64 + beta[i] as f64;
+            assert!((*v as f64 - want).abs() < 1e-5, "{i}: {v} vs {want}");
+        }
+    }
+
+    #[test]
+    fn softmax_sums_to_one_and_keeps_order() {
+        let mut row = vec![1.0, 3.0, -2.0, 0.5, 100.0, -100.0, 2.0, 2.0, 7.0];
+        softmax_row(&mut row);
+        assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(row[4] > 0.99 && row[5] >= 0.0 && row[5] < 1e-30);
+    }
+
+    /// Attention over padded batches the plain way, one sequence at a time, in f64.
+    fn attention_reference(qkv: &[f32], lengths: &[usize], hidden: usize, heads: usize) -> Vec<f64> {
+        let head = hidden / heads;
+        let mut out = Vec::new();
+        let mut start = 0;
+        for &len in lengths {
+            let at = |row: usize, part: usize, h: usize, d: usize| qkv[(start + row) * 3 * hidden + part * hidden + h * head + d] as f64;
+            for i in 0..len {
+                let mut row_out = vec![0f64; hidden];
+                for h in 0..heads {
+                    let scores: Vec<f64> = (0..len).map(|j| (0..head).map(|d| at(i, 0, h, d) * at(j, 1, h, d)).sum::<f64>() / (head as f64).sqrt()).collect();
+                    let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                    let weights: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+                    let total: f64 = weights.iter().sum();
+                    for d in 0..head {
+                        row_out[h * head + d] = (0..len).map(|j| weights[j] / total * at(j, 2, h, d)).sum();
+                    }
+                }
+                out.extend(row_out);
+            }
+            start += len;
+        }
+        out
+    }
+
+    #[test]
+    fn varlen_attention_matches_per_sequence_attention_and_keeps_sequences_apart() {
+        let (hidden, heads) = (12, 3);
+        let lengths = [1usize, 5, 2, 9];
+        let tokens: usize = lengths.iter().sum();
+        let qkv: Vec<f32> = (0..tokens * 3 * hidden).map(|i| (((i * 2654435761) % 1000) as f32 / 250.0) - 2.0).collect();
+        let sequences = Sequences::from_lengths(lengths);
+        let fast = varlen_attention(&qkv, &sequences, hidden, heads, false);
+        let want = attention_reference(&qkv, &lengths, hidden, heads);
+        assert_eq!(fast.len(), want.len());
+        for (f, w) in fast.iter().zip(&want) {
+            assert!((*f as f64 - w).abs() < 1e-5, "{f} vs {w}");
+        }
+        // First tokens only: the rows at each sequence's start.
+        let firsts = varlen_attention(&qkv, &sequences, hidden, heads, true);
+        for (s, row) in sequences.first_rows().into_iter().enumerate() {
+            assert_eq!(&firsts[s * hidden..(s + 1) * hidden], &fast[row * hidden..(row + 1) * hidden]);
+        }
+    }
+
+    #[test]
+    fn packed_matmul_matches_the_naive_product_at_ragged_sizes() {
+        for &(m, k, n) in &[(1, 1, 1), (5, 7, 3), (6, 16, 16), (7, 33, 17), (41, 384, 48), (97, 20, 35), (200, 9, 64)] {
+            let lhs: Vec<f32> = (0..m * k).map(|i| ((i * 37) % 23) as f32 / 10.0 - 1.0).collect();
+            let weight: Vec<f32> = (0..n * k).map(|i| 1.0 - ((i * 11) % 19) as f32 / 9.0).collect();
+            let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
+            let packed = PackedMatrix::from_out_in(&weight, n, k);
+            let mut dst = vec![0f32; m * n];
+            fill_rows(&mut dst, &bias);
+            matmul_packed(&mut dst, &lhs, m, &packed);
+            for i in 0..m {
+                for j in 0..n {
+                    let want = bias[j] + (0..k).map(|l| lhs[i * k + l] * weight[j * k + l]).sum::<f32>();
+                    assert!((dst[i * n + j] - want).abs() < 1e-3 * (1.0 + want.abs()), "{m}x{k}x{n} at ({i}, {j}): {} vs {want}", dst[i * n + j]);
+                }
+            }
+            // The portable kernel gives the same tile.
+            let mut portable = vec![0f32; m.min(6) * n.min(16)];
+            let mut avx = portable.clone();
+            unsafe {
+                microkernel_portable::<1>(k, lhs.as_ptr(), packed.panel(0), portable.as_mut_ptr(), n.min(16), n.min(16));
+                microkernel(1, k, lhs.as_ptr(), packed.panel(0), avx.as_mut_ptr(), n.min(16), n.min(16));
+            }
+            for (p, a) in portable.iter().zip(&avx) {
+                assert!((p - a).abs() < 1e-3 * (1.0 + p.abs()));
+            }
+        }
+    }
+}

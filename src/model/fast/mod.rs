@@ -1,0 +1,240 @@
+//! The fast CPU path for BERT-family encoders: the same arithmetic as [`super::arch::bert`], laid
+//! out for two CPU cores instead of for generality.
+//!
+//! - **Varlen packing.** A batch's tokens are packed into one `[tokens, hidden]` matrix with
+//!   the padding left out; every dense layer runs once over it, and attention runs per
+//!   sequence, so padding costs nothing and no mask is needed.
+//! - **Fused ops** ([`ops`], candle custom ops over [`kernels`]): one QKV matmul with its bias;
+//!   output projection + bias + residual + LayerNorm in one op; intermediate matmul + bias +
+//!   exact-erf GELU (vectorised) in one op. Weights are packed once at load into the panels an
+//!   AVX2 microkernel reads, which accumulates onto the bias (and residual) already in place.
+//! - **First tokens only at the end.** A classifier reads only `[CLS]`, so its last layer
+//!   computes attention, the feed-forward and the norms for those rows alone.
+//!
+//! It runs where it is exact to the reference: BERT with GELU (erf), f32, on the CPU. Everything
+//! else (CUDA, half precision, other activations, `--kernels reference`) runs the reference path,
+//! and a parity test holds the two together on the real model.
+
+pub mod kernels;
+pub mod ops;
+
+use candle_core::{DType, Device, Tensor};
+use candle_nn::{Activation, VarBuilder};
+use rayon::prelude::*;
+
+use self::kernels::{PackedMatrix, Sequences};
+use self::ops::{Dense, DenseAddNorm, VarlenAttention};
+use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, under};
+use crate::error::{Error, Result};
+
+/// Which implementation runs the encoder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kernels {
+    /// The fast CPU path where the model allows it (BERT, f32, CPU), else the reference.
+    #[default]
+    Fast,
+    /// candle's stock ops everywhere (the reference the fast path is tested against).
+    Reference,
+}
+
+/// Whether the fast path can run this model exactly.
+pub fn applies(kernels: Kernels, model_type: &str, config: &bert::Config, vb: &VarBuilder) -> bool {
+    kernels == Kernels::Fast && model_type == "bert" && config.hidden_act == Activation::Gelu && vb.dtype() == DType::F32 && matches!(vb.device(), Device::Cpu)
+}
+
+/// One post-norm block, each dense layer packed for the microkernel (Q, K and V as one).
+struct Block {
+    qkv: Dense,
+    attention_out: DenseAddNorm,
+    intermediate: Dense,
+    output: DenseAddNorm,
+    heads: usize,
+}
+
+/// A linear layer's `[out, in]` weight, row-major, and its bias.
+fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+    let weight = vb.get((outputs, inputs), "weight")?.flatten_all()?.to_vec1::<f32>()?;
+    Ok((weight, vb.get(outputs, "bias")?.to_vec1::<f32>()?))
+}
+
+fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>, f32)> {
+    Ok((vb.get(width, "weight")?.to_vec1::<f32>()?, vb.get(width, "bias")?.to_vec1::<f32>()?, eps as f32))
+}
+
+fn dense_add_norm(dense: &VarBuilder, norm_vb: &VarBuilder, inputs: usize, outputs: usize, eps: f64) -> Result<DenseAddNorm> {
+    let (weight, bias) = linear(dense, inputs, outputs)?;
+    let (gamma, beta, eps) = norm(norm_vb, outputs, eps)?;
+    Ok(DenseAddNorm { weight: PackedMatrix::from_out_in(&weight, outputs, inputs), bias, gamma, beta, eps })
+}
+
+impl Block {
+    fn load(vb: VarBuilder, config: &bert::Config) -> Result<Block> {
+        let (hidden, inner, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
+        let attention = vb.pp("attention");
+        let (mut qkv_weight, mut qkv_bias) = (Vec::with_capacity(3 * hidden * hidden), Vec::with_capacity(3 * hidden));
+        for name in ["query", "key", "value"] {
+            let (weight, bias) = linear(&attention.pp("self").pp(name), hidden, hidden)?;
+            qkv_weight.extend(weight);
+            qkv_bias.extend(bias);
+        }
+        let (intermediate_weight, intermediate_bias) = linear(&vb.pp("intermediate").pp("dense"), hidden, inner)?;
+        Ok(Block {
+            qkv: Dense { weight: PackedMatrix::from_out_in(&qkv_weight, 3 * hidden, hidden), bias: qkv_bias, gelu: false },
+            attention_out: dense_add_norm(&attention.pp("output").pp("dense"), &attention.pp("output").pp("LayerNorm"), hidden, hidden, eps)?,
+            intermediate: Dense { weight: PackedMatrix::from_out_in(&intermediate_weight, inner, hidden), bias: intermediate_bias, gelu: true },
+            output: dense_add_norm(&vb.pp("output").pp("dense"), &vb.pp("output").pp("LayerNorm"), inner, hidden, eps)?,
+            heads: config.num_attention_heads,
+        })
+    }
+
+    /// `[tokens, hidden]` in; `[tokens, hidden]` out, or `[sequences, hidden]` (first tokens)
+    /// when `first_only`.
+    fn forward(&self, x: &Tensor, sequences: &Sequences, first_rows: &Tensor, first_only: bool) -> Result<Tensor> {
+        let qkv = x.apply_op1_no_bwd(&self.qkv)?;
+        let context = qkv.apply_op1_no_bwd(&VarlenAttention { sequences, heads: self.heads, first_only })?;
+        let residual = if first_only { x.index_select(first_rows, 0)? } else { x.clone() };
+        let x = context.apply_op2_no_bwd(&residual, &self.attention_out)?;
+        let inner = x.apply_op1_no_bwd(&self.intermediate)?;
+        Ok(inner.apply_op2_no_bwd(&x, &self.output)?)
+    }
+}
+
+/// BERT on the fast CPU path.
+pub struct FastBert {
+    words: Vec<f32>,
+    positions: Vec<f32>,
+    segments: Vec<f32>,
+    norm: (Vec<f32>, Vec<f32>, f32),
+    blocks: Vec<Block>,
+    hidden: usize,
+}
+
+impl FastBert {
+    /// Load from weights under `bert.` or bare, as [`bert::Bert::load`] does.
+    pub fn load(vb: VarBuilder, config: &bert::Config) -> Result<FastBert> {
+        let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
+        let embeddings = root.pp("embeddings");
+        let hidden = config.hidden_size;
+        let table = |name: &str, rows: usize| -> Result<Vec<f32>> { Ok(embeddings.pp(name).get((rows, hidden), "weight")?.flatten_all()?.to_vec1::<f32>()?) };
+        let blocks = (0..config.num_hidden_layers).map(|i| Block::load(root.pp("encoder").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        Ok(FastBert {
+            words: table("word_embeddings", config.vocab_size)?,
+            positions: table("position_embeddings", config.max_position_embeddings)?,
+            segments: table("token_type_embeddings", config.type_vocab_size)?,
+            norm: norm(&embeddings.pp("LayerNorm"), hidden, config.layer_norm_eps)?,
+            blocks,
+            hidden,
+        })
+    }
+
+    /// The batch's real tokens, packed: `(token id, segment id, position)` per token, and where
+    /// each row's tokens went.
+    fn pack(batch: &Batch) -> Result<(Vec<(u32, u32, usize)>, Sequences)> {
+        let ids = batch.input_ids.to_vec2::<u32>()?;
+        let types = batch.token_type_ids.to_vec2::<u32>()?;
+        let mask = batch.attention_mask.to_vec2::<u32>()?;
+        let mut tokens = Vec::new();
+        let mut lengths = Vec::with_capacity(ids.len());
+        for ((ids, types), mask) in ids.iter().zip(&types).zip(&mask) {
+            let before = tokens.len();
+            // BERT numbers positions from the row's start whatever the mask says.
+            tokens.extend(ids.iter().zip(types).zip(mask).enumerate().filter(|(_, (_, m))| **m != 0).map(|(p, ((&i, &t), _))| (i, t, p)));
+            lengths.push(tokens.len() - before);
+        }
+        Ok((tokens, Sequences::from_lengths(lengths)))
+    }
+
+    /// Word + position + segment embeddings, normalised: `[tokens, hidden]`.
+    fn embed(&self, tokens: &[(u32, u32, usize)]) -> Result<Tensor> {
+        let hidden = self.hidden;
+        let row = |table: &[f32], index: usize, what: &str| -> Result<std::ops::Range<usize>> {
+            let range = index * hidden..(index + 1) * hidden;
+            if range.end > table.len() {
+                return Err(Error::InvalidInput(format!("{what} {index} is outside the model's embedding table ({} rows)", table.len() / hidden)));
+            }
+            Ok(range)
+        };
+        let rows: Vec<_> = tokens
+            .iter()
+            .map(|&(id, segment, position)| Ok((row(&self.words, id as usize, "token id")?, row(&self.segments, segment as usize, "segment id")?, row(&self.positions, position, "position")?)))
+            .collect::<Result<_>>()?;
+        let mut x = vec![0f32; tokens.len() * hidden];
+        let (gamma, beta, eps) = (&self.norm.0, &self.norm.1, self.norm.2);
+        x.par_chunks_exact_mut(hidden).zip(rows.par_iter()).for_each(|(out, (w, s, p))| {
+            for (((o, a), b), c) in out.iter_mut().zip(&self.words[w.clone()]).zip(&self.segments[s.clone()]).zip(&self.positions[p.clone()]) {
+                *o = a + b + c;
+            }
+        });
+        kernels::layer_norm_in_place(&mut x, gamma, beta, eps);
+        Ok(Tensor::from_vec(x, (tokens.len(), hidden), &Device::Cpu)?)
+    }
+
+    /// Packed hidden states `[tokens, hidden]`, or `[sequences, hidden]` (first tokens) when
+    /// `first_only`.
+    fn packed(&self, batch: &Batch, first_only: bool) -> Result<(Tensor, Sequences)> {
+        let (tokens, sequences) = Self::pack(batch)?;
+        if sequences.tokens() == 0 {
+            return Err(Error::InvalidInput("the batch holds no tokens".into()));
+        }
+        let first_rows: Vec<u32> = sequences.first_rows().into_iter().map(|r| r as u32).collect();
+        let first_rows = Tensor::new(first_rows.as_slice(), &Device::Cpu)?;
+        let mut x = self.embed(&tokens)?;
+        let last = self.blocks.len().saturating_sub(1);
+        for (i, block) in self.blocks.iter().enumerate() {
+            let first = first_only && i == last;
+            x = block.forward(&x, &sequences, &first_rows, first)?;
+        }
+        if first_only && self.blocks.is_empty() {
+            x = x.index_select(&first_rows, 0)?;
+        }
+        Ok((x, sequences))
+    }
+}
+
+impl Encoder for FastBert {
+    fn hidden_states(&self, batch: &Batch) -> Result<Tensor> {
+        let (batch_size, width) = batch.input_ids.dims2()?;
+        let mask = batch.attention_mask.to_vec2::<u32>()?;
+        let (packed, _) = self.packed(batch, false)?;
+        let packed = packed.to_vec2::<f32>()?;
+        // Back to the padded layout the heads read; padding rows are zero.
+        let mut padded = vec![0f32; batch_size * width * self.hidden];
+        let mut next = packed.iter();
+        for (b, row_mask) in mask.iter().enumerate() {
+            for (p, &m) in row_mask.iter().enumerate() {
+                if m != 0 {
+                    if let Some(values) = next.next() {
+                        padded[(b * width + p) * self.hidden..][..self.hidden].copy_from_slice(values);
+                    }
+                }
+            }
+        }
+        Ok(Tensor::from_vec(padded, (batch_size, width, self.hidden), &Device::Cpu)?)
+    }
+}
+
+/// `BertForSequenceClassification` on the fast path: the pooler and classifier read the
+/// first-token rows the last layer computed alone.
+pub struct FastBertClassifier {
+    encoder: FastBert,
+    head: TanhHead,
+}
+
+impl FastBertClassifier {
+    /// Load the encoder, `bert.pooler.dense` and `classifier`.
+    pub fn load(vb: VarBuilder, config: &bert::Config, num_labels: usize) -> Result<FastBertClassifier> {
+        let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
+        Ok(FastBertClassifier {
+            encoder: FastBert::load(vb.clone(), config)?,
+            head: TanhHead::load(config.hidden_size, num_labels, root.pp("pooler").pp("dense"), vb.pp("classifier"))?,
+        })
+    }
+}
+
+impl SequenceClassifier for FastBertClassifier {
+    fn logits(&self, batch: &Batch) -> Result<Tensor> {
+        let (first_tokens, _) = self.encoder.packed(batch, true)?;
+        self.head.forward_first(&first_tokens)
+    }
+}

@@ -1,0 +1,119 @@
+//! The fast path's layers as candle custom ops, so they compose with candle tensors: a dense
+//! layer with its bias (and optionally GELU) fused, a dense layer fused with the residual add
+//! and LayerNorm that follow it, and attention over packed sequences. Each holds its small
+//! parameters (the packed weight, biases, norms) itself and takes only activations as inputs.
+//! CPU and f32 only: the reference path serves CUDA and half precision.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, bail};
+
+use super::kernels::{self, PackedMatrix, Sequences};
+
+/// The contiguous f32 data behind a CPU tensor.
+fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else { bail!("{what}: the fast path runs in f32 only") };
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => bail!("{what}: the fast path needs contiguous tensors"),
+    }
+}
+
+/// `[rows, cols]` of a 2-D layout.
+fn dims2(layout: &Layout, what: &str) -> candle_core::Result<(usize, usize)> {
+    match layout.dims() {
+        &[rows, cols] => Ok((rows, cols)),
+        dims => bail!("{what}: expected a matrix, got shape {dims:?}"),
+    }
+}
+
+/// `x[tokens, k] · Wᵀ + bias`, then GELU when `gelu`.
+pub struct Dense {
+    /// `W`, packed for the microkernel.
+    pub weight: PackedMatrix,
+    /// `[n]`.
+    pub bias: Vec<f32>,
+    /// Apply exact-erf GELU to the result.
+    pub gelu: bool,
+}
+
+impl CustomOp1 for Dense {
+    fn name(&self) -> &'static str {
+        if self.gelu { "fast-dense-gelu" } else { "fast-dense" }
+    }
+
+    fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (m, k) = dims2(x_layout, "dense input")?;
+        let n = self.weight.n();
+        if k != self.weight.k() {
+            bail!("dense: input [{m}, {k}] does not fit weight [{n}, {}]", self.weight.k());
+        }
+        let mut out = vec![0f32; m * n];
+        kernels::fill_rows(&mut out, &self.bias);
+        kernels::matmul_packed(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight);
+        if self.gelu {
+            kernels::gelu_in_place(&mut out, n);
+        }
+        Ok((CpuStorage::F32(out), Shape::from((m, n))))
+    }
+}
+
+/// `LayerNorm(residual + x[tokens, k] · Wᵀ + bias)`: the output projection, the residual add
+/// and the norm of a post-norm block in one pass over the result.
+pub struct DenseAddNorm {
+    /// `W`, packed for the microkernel.
+    pub weight: PackedMatrix,
+    /// `[n]`.
+    pub bias: Vec<f32>,
+    /// LayerNorm weight `[n]`.
+    pub gamma: Vec<f32>,
+    /// LayerNorm bias `[n]`.
+    pub beta: Vec<f32>,
+    /// LayerNorm epsilon.
+    pub eps: f32,
+}
+
+impl CustomOp2 for DenseAddNorm {
+    fn name(&self) -> &'static str {
+        "fast-dense-add-norm"
+    }
+
+    fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout, residual: &CpuStorage, residual_layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let ((m, k), (rm, rn)) = (dims2(x_layout, "dense input")?, dims2(residual_layout, "residual")?);
+        let n = self.weight.n();
+        if k != self.weight.k() || (rm, rn) != (m, n) {
+            bail!("dense-add-norm: input [{m}, {k}], weight [{n}, {}], residual [{rm}, {rn}] do not fit", self.weight.k());
+        }
+        let mut out = vec![0f32; m * n];
+        kernels::fill_residual(&mut out, slice(residual, residual_layout, "residual")?, &self.bias);
+        kernels::matmul_packed(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight);
+        kernels::layer_norm_in_place(&mut out, &self.gamma, &self.beta, self.eps);
+        Ok((CpuStorage::F32(out), Shape::from((m, n))))
+    }
+}
+
+/// Self-attention over packed sequences from a `[tokens, 3 · hidden]` QKV matrix (see
+/// [`kernels::varlen_attention`]).
+pub struct VarlenAttention<'a> {
+    /// Where each sequence's rows are.
+    pub sequences: &'a Sequences,
+    /// Number of heads.
+    pub heads: usize,
+    /// Compute only each sequence's first-token row.
+    pub first_only: bool,
+}
+
+impl CustomOp1 for VarlenAttention<'_> {
+    fn name(&self) -> &'static str {
+        "fast-varlen-attention"
+    }
+
+    fn cpu_fwd(&self, qkv: &CpuStorage, layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
+        let (tokens, width) = dims2(layout, "qkv")?;
+        if tokens != self.sequences.tokens() || width % 3 != 0 || (width / 3) % self.heads != 0 {
+            bail!("attention: qkv [{tokens}, {width}] does not fit {} packed tokens and {} heads", self.sequences.tokens(), self.heads);
+        }
+        let hidden = width / 3;
+        let context = kernels::varlen_attention(slice(qkv, layout, "qkv")?, self.sequences, hidden, self.heads, self.first_only);
+        let rows = context.len() / hidden;
+        Ok((CpuStorage::F32(context), Shape::from((rows, hidden))))
+    }
+}
