@@ -349,24 +349,50 @@ multiversion! {
     /// `out.len() / head` rows of `rows`, reading Q, K and V at column offsets of the packed
     /// `qkv` (row stride `stride`). One dispatch per (sequence, head), so the inner loops inline.
     fn attend / attend_generic / attend_avx2 (out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
+        const LANES: usize = 8;
         let len = rows.len();
-        // Keys transposed to [head, len], so each score row is a sum of axpys.
-        let mut keys = vec![0f32; head * len];
+        // Keys transposed to [head, width] (width: len rounded up to whole lanes, zero-padded),
+        // so eight scores at a time accumulate in one register over the head dimension.
+        let width = len.div_ceil(LANES) * LANES;
+        let mut keys = vec![0f32; head * width];
         for (j, row) in rows.clone().enumerate() {
             for (d, &v) in qkv[row * stride + key_at..][..head].iter().enumerate() {
-                keys[d * len + j] = v;
+                keys[d * width + j] = v;
             }
         }
-        let mut scores = vec![0f32; len];
+        let mut scores = vec![0f32; width];
         for (i, o) in out.chunks_exact_mut(head).enumerate() {
             let q = &qkv[(rows.start + i) * stride + query_at..][..head];
-            scores.fill(0.0);
-            for (d, &qd) in q.iter().enumerate() {
-                axpy_generic(&mut scores, qd * scale, &keys[d * len..(d + 1) * len]);
+            for (block, chunk) in scores.chunks_exact_mut(LANES).enumerate() {
+                let mut acc = [0f32; LANES];
+                for (d, &qd) in q.iter().enumerate() {
+                    let k = &keys[d * width + block * LANES..][..LANES];
+                    for (a, &kv) in acc.iter_mut().zip(k) {
+                        *a += qd * kv;
+                    }
+                }
+                for (c, a) in chunk.iter_mut().zip(acc) {
+                    *c = a * scale;
+                }
             }
-            softmax_row_generic(&mut scores);
-            for (j, &p) in scores.iter().enumerate() {
-                axpy_generic(o, p, &qkv[(rows.start + j) * stride + value_at..][..head]);
+            let scores = &mut scores[..len];
+            softmax_row_generic(scores);
+            if head % LANES == 0 {
+                // Eight output dimensions at a time, accumulated in one register over the keys.
+                for (block, chunk) in o.chunks_exact_mut(LANES).enumerate() {
+                    let mut acc = [0f32; LANES];
+                    for (j, &p) in scores.iter().enumerate() {
+                        let v = &qkv[(rows.start + j) * stride + value_at + block * LANES..][..LANES];
+                        for (a, &vv) in acc.iter_mut().zip(v) {
+                            *a += p * vv;
+                        }
+                    }
+                    chunk.copy_from_slice(&acc);
+                }
+            } else {
+                for (j, &p) in scores.iter().enumerate() {
+                    axpy_generic(o, p, &qkv[(rows.start + j) * stride + value_at..][..head]);
+                }
             }
         }
     }
