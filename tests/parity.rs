@@ -37,10 +37,13 @@ fn tiny_bert_matches_transformers() {
 
 #[test]
 fn tiny_bert_lora_adapter_matches_peft() {
-    let options = ModelOptions { base_dir: Some(common::fixture("tiny-bert")), ..ModelOptions::default() };
-    let scorer = Scorer::load(&common::fixture("tiny-bert-lora").display().to_string(), options).unwrap();
-    assert_eq!(scorer.info().weights, "lora");
-    check(&scorer, &common::fixture("tiny-bert-lora/expected.json"), 1e-4);
+    // Fast: the adapter runs apart from its base; reference: merged into it at load.
+    for kernels in [Kernels::Fast, Kernels::Reference] {
+        let options = ModelOptions { base_dir: Some(common::fixture("tiny-bert")), kernels, ..ModelOptions::default() };
+        let scorer = Scorer::load(&common::fixture("tiny-bert-lora").display().to_string(), options).unwrap();
+        assert_eq!(scorer.info().weights, "lora");
+        check(&scorer, &common::fixture("tiny-bert-lora/expected.json"), 1e-4);
+    }
 }
 
 #[test]
@@ -203,9 +206,16 @@ fn fast_path_matches_the_reference_path_on_the_default_model_with_short_and_256_
 /// hidden states, put back in the padded layout, equal the reference's at every real token.
 #[test]
 fn fast_encoder_hidden_states_match_the_reference_at_every_real_token() {
+    hidden_states_match("tiny-bert");
+    // A LoRA adapter: applied at run time on the fast path, merged on the reference path.
+    hidden_states_match("tiny-bert-lora");
+}
+
+fn hidden_states_match(fixture: &str) {
     use standpoint::model::encoder::{LoadedEncoder, run};
-    let model = common::fixture("tiny-bert").display().to_string();
-    let load = |kernels| LoadedEncoder::load(&model, &ModelOptions { kernels, ..ModelOptions::default() }).unwrap().0;
+    let model = common::fixture(fixture).display().to_string();
+    let base_dir = Some(common::fixture("tiny-bert"));
+    let load = |kernels| LoadedEncoder::load(&model, &ModelOptions { kernels, base_dir: base_dir.clone(), ..ModelOptions::default() }).unwrap().0;
     let (fast, reference) = (load(Kernels::Fast), load(Kernels::Reference));
     let texts = ["A", "The minister opposed the tariffs on steel.", "Talks go on.", "Unions in the north and the south said they would strike."];
     let encodings = fast.encode(&texts).unwrap();

@@ -79,8 +79,14 @@ impl LoadedEncoder {
             let slot = id.parse::<usize>().ok().and_then(|i| labels.get_mut(i)).ok_or_else(|| Error::model(&files.id, format!("id2label key {id:?} is out of range")))?;
             *slot = name;
         }
-        let tensors = files.load_tensors(&device)?;
-        let vb = VarBuilder::from_tensors(tensors, dtype(&options.dtype, &shape.model_type)?, &device);
+        let dtype = dtype(&options.dtype, &shape.model_type)?;
+        // The fast path copies each tensor into its own layout: read them one at a time from the
+        // mapped file. The reference path keeps candle's tensors themselves: read them all.
+        let vb = if super::fast::runs_config(options.kernels, &text, dtype, &device) {
+            files.lazy_weights(dtype, &device)?
+        } else {
+            VarBuilder::from_tensors(files.load_tensors(&device)?, dtype, &device)
+        };
         let encoder = arch::load_encoder(&text, vb.clone(), options.kernels).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         let max_length = options.max_length.min(shape.max_tokens);
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;

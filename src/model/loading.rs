@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use candle_core::{DType, Device, Tensor};
+use candle_nn::VarBuilder;
+use candle_nn::var_builder::SimpleBackend;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -148,23 +150,50 @@ impl ModelFiles {
     pub fn load_tensors(&self, device: &Device) -> Result<HashMap<String, Tensor>> {
         match &self.weights {
             Weights::Full(path) => Ok(normalise_names(load_safetensors(path, device)?)),
-            Weights::Lora { base, adapter, config } => {
-                let text = std::fs::read_to_string(config).map_err(|e| Error::io(config, e))?;
-                let adapter_config: AdapterConfig = serde_json::from_str(&text)
-                    .map_err(|e| Error::model(config.display(), format!("adapter_config.json: {e}")))?;
-                if adapter_config.use_dora {
-                    return Err(Error::model(config.display(), "DoRA adapters are not supported"));
-                }
-                let scale = if adapter_config.use_rslora {
-                    adapter_config.lora_alpha / (adapter_config.r as f64).sqrt()
-                } else {
-                    adapter_config.lora_alpha / adapter_config.r as f64
-                };
+            Weights::Lora { base, adapter, .. } => {
+                let (scale, adapter_tensors) = self.adapter(adapter, device)?;
                 let base_tensors = normalise_names(load_safetensors(base, device)?);
-                let adapter_tensors = load_safetensors(adapter, device)?;
                 merge_lora(base_tensors, adapter_tensors, scale).map_err(|message| Error::model(adapter.display(), message))
             }
         }
+    }
+
+    /// The weights as a [`VarBuilder`] that reads each tensor from the file when it is asked for
+    /// (one positioned read straight into the tensor's memory), instead of all of them up front: a
+    /// loader that copies tensors into its own layout (the fast path) then never holds the file,
+    /// a full set of tensors and its own copy at once. A LoRA adapter is kept apart: each adapted layer gets `<module>.lora_down` (`A`,
+    /// `[r, in]`) and `<module>.lora_up` (`scale · B`, `[out, r]`) beside its untouched base weight,
+    /// which is then the very one another model on the same base holds. Names resolve as
+    /// [`ModelFiles::load_tensors`] gives them, with or without a `bert.` prefix.
+    pub fn lazy_weights(&self, dtype: DType, device: &Device) -> Result<VarBuilder<'static>> {
+        let (base, extra) = match &self.weights {
+            Weights::Full(path) => (path, HashMap::new()),
+            Weights::Lora { base, adapter, .. } => {
+                let (scale, adapter_tensors) = self.adapter(adapter, device)?;
+                let (pairs, whole) = parse_adapter(adapter_tensors).map_err(|message| Error::model(adapter.display(), message))?;
+                let mut extra: HashMap<String, Tensor> = whole;
+                for (module, (a, b)) in pairs {
+                    let up = b.affine(scale, 0.0).map_err(|e| Error::model(adapter.display(), format!("{module}: {e}")))?;
+                    extra.insert(format!("{module}.lora_down"), a);
+                    extra.insert(format!("{module}.lora_up"), up);
+                }
+                (base, extra)
+            }
+        };
+        let file = TensorFile::open(base)?;
+        Ok(VarBuilder::from_backend(Box::new(LazyWeights { extra, file }), dtype, device.clone()))
+    }
+
+    /// An adapter's scale and tensors.
+    fn adapter(&self, adapter: &Path, device: &Device) -> Result<(f64, HashMap<String, Tensor>)> {
+        let Weights::Lora { config, .. } = &self.weights else { return Err(Error::model(adapter.display(), "not an adapter")) };
+        let text = std::fs::read_to_string(config).map_err(|e| Error::io(config, e))?;
+        let adapter_config: AdapterConfig = serde_json::from_str(&text).map_err(|e| Error::model(config.display(), format!("adapter_config.json: {e}")))?;
+        if adapter_config.use_dora {
+            return Err(Error::model(config.display(), "DoRA adapters are not supported"));
+        }
+        let scale = if adapter_config.use_rslora { adapter_config.lora_alpha / (adapter_config.r as f64).sqrt() } else { adapter_config.lora_alpha / adapter_config.r as f64 };
+        Ok((scale, load_safetensors(adapter, device)?))
     }
 
     /// The base model directory name a LoRA adapter declares, if any.
@@ -226,25 +255,165 @@ fn strip_prefixes(name: &str) -> &str {
     name.strip_prefix("bert.").unwrap_or(name)
 }
 
-/// `W += scale * B @ A` for every `*.lora_A.weight` / `*.lora_B.weight` pair; other adapter
-/// tensors (the pooler and classifier PEFT saves in full) replace the base's.
-pub fn merge_lora(mut base: HashMap<String, Tensor>, adapter: HashMap<String, Tensor>, scale: f64) -> std::result::Result<HashMap<String, Tensor>, String> {
-    let mut pairs: HashMap<String, (Option<Tensor>, Option<Tensor>)> = HashMap::new();
+/// One tensor's place in a safetensors file.
+struct Entry {
+    /// Name as stored.
+    stored: String,
+    dtype: DType,
+    shape: Vec<usize>,
+    /// Byte range from the start of the data section.
+    start: u64,
+    end: u64,
+}
+
+/// A safetensors file read one tensor at a time: the header is parsed once, each tensor is read
+/// with a positioned read into memory the tensor then owns (no copy of the file in memory).
+struct TensorFile {
+    path: PathBuf,
+    file: std::sync::Mutex<std::fs::File>,
+    data_start: u64,
+    /// Normalised name → entry.
+    entries: HashMap<String, Entry>,
+}
+
+#[derive(Deserialize)]
+struct HeaderEntry {
+    dtype: String,
+    shape: Vec<usize>,
+    data_offsets: (u64, u64),
+}
+
+impl TensorFile {
+    fn open(path: &Path) -> Result<TensorFile> {
+        use std::io::Read;
+        let bad = |message: String| Error::model(path.display(), format!("not a safetensors file: {message}"));
+        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut length = [0u8; 8];
+        file.read_exact(&mut length).map_err(|e| Error::io(path, e))?;
+        let length = u64::from_le_bytes(length);
+        if length > 100_000_000 {
+            return Err(bad(format!("a header of {length} bytes")));
+        }
+        let mut header = vec![0u8; length as usize];
+        file.read_exact(&mut header).map_err(|e| Error::io(path, e))?;
+        let header: HashMap<String, serde_json::Value> = serde_json::from_slice(&header).map_err(|e| bad(e.to_string()))?;
+        let mut entries = HashMap::new();
+        for (name, value) in header {
+            if name == "__metadata__" {
+                continue;
+            }
+            let entry: HeaderEntry = serde_json::from_value(value).map_err(|e| bad(format!("{name}: {e}")))?;
+            let dtype = match entry.dtype.as_str() {
+                "F32" => DType::F32,
+                "F16" => DType::F16,
+                "BF16" => DType::BF16,
+                "F64" => DType::F64,
+                "I64" => DType::I64,
+                "U32" => DType::U32,
+                "U8" => DType::U8,
+                // Not a weight the models read; asking for it is an error then.
+                _ => continue,
+            };
+            let (start, end) = entry.data_offsets;
+            if end < start || end - start != (entry.shape.iter().product::<usize>() * dtype.size_in_bytes()) as u64 {
+                return Err(bad(format!("{name}: offsets {start}..{end} do not fit shape {:?} of {}", entry.shape, entry.dtype)));
+            }
+            entries.insert(strip_prefixes(&name).to_string(), Entry { stored: name, dtype, shape: entry.shape, start, end });
+        }
+        Ok(TensorFile { path: path.to_path_buf(), file: std::sync::Mutex::new(file), data_start: 8 + length, entries })
+    }
+
+    fn load(&self, entry: &Entry, device: &Device) -> candle_core::Result<Tensor> {
+        use std::io::{Read, Seek, SeekFrom};
+        let failed = |e: std::io::Error| candle_core::Error::Msg(format!("{}: reading {}: {e}", self.path.display(), entry.stored));
+        let mut file = self.file.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        file.seek(SeekFrom::Start(self.data_start + entry.start)).map_err(failed)?;
+        let bytes = (entry.end - entry.start) as usize;
+        if entry.dtype == DType::F32 {
+            // Straight into the f32 buffer the tensor will own.
+            let mut values = vec![0f32; bytes / 4];
+            // SAFETY: `values` is `bytes` bytes of plain f32s; any bit pattern is a valid f32.
+            let raw = unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().cast::<u8>(), bytes) };
+            file.read_exact(raw).map_err(failed)?;
+            if cfg!(target_endian = "big") {
+                values.iter_mut().for_each(|v| *v = f32::from_bits(u32::from_le(v.to_bits())));
+            }
+            return Tensor::from_vec(values, entry.shape.as_slice(), device);
+        }
+        let mut raw = vec![0u8; bytes];
+        file.read_exact(&mut raw).map_err(failed)?;
+        Tensor::from_raw_buffer(&raw, entry.dtype, &entry.shape, device)
+    }
+}
+
+/// [`ModelFiles::lazy_weights`]' backend: adapter tensors in memory, base tensors read from the
+/// file on demand, both under normalised names.
+struct LazyWeights {
+    extra: HashMap<String, Tensor>,
+    file: TensorFile,
+}
+
+impl SimpleBackend for LazyWeights {
+    fn get(&self, shape: candle_core::Shape, name: &str, _: candle_nn::Init, dtype: DType, device: &Device) -> candle_core::Result<Tensor> {
+        let tensor = self.get_unchecked(name, dtype, device)?;
+        if tensor.shape() != &shape {
+            candle_core::bail!("{name}: shape {:?} where {:?} was expected", tensor.dims(), shape.dims());
+        }
+        Ok(tensor)
+    }
+
+    fn get_unchecked(&self, name: &str, dtype: DType, device: &Device) -> candle_core::Result<Tensor> {
+        let key = strip_prefixes(name);
+        let tensor = match (self.extra.get(key), self.file.entries.get(key)) {
+            (Some(tensor), _) => tensor.to_device(device)?,
+            (None, Some(entry)) => self.file.load(entry, device)?,
+            (None, None) => candle_core::bail!("cannot find tensor {name}"),
+        };
+        tensor.to_dtype(dtype)
+    }
+
+    fn contains_tensor(&self, name: &str) -> bool {
+        let key = strip_prefixes(name);
+        self.extra.contains_key(key) || self.file.entries.contains_key(key)
+    }
+}
+
+/// The adapter's low-rank pairs by module, and the tensors it saves in full (pooler,
+/// classifier) by their base names.
+type ParsedAdapter = (HashMap<String, (Tensor, Tensor)>, HashMap<String, Tensor>);
+
+fn parse_adapter(adapter: HashMap<String, Tensor>) -> std::result::Result<ParsedAdapter, String> {
+    let mut halves: HashMap<String, (Option<Tensor>, Option<Tensor>)> = HashMap::new();
+    let mut whole = HashMap::new();
     for (name, tensor) in adapter {
         let name = strip_prefixes(&name).to_string();
         if let Some(module) = name.strip_suffix(".lora_A.weight") {
-            pairs.entry(module.to_string()).or_default().0 = Some(tensor);
+            halves.entry(module.to_string()).or_default().0 = Some(tensor);
         } else if let Some(module) = name.strip_suffix(".lora_B.weight") {
-            pairs.entry(module.to_string()).or_default().1 = Some(tensor);
+            halves.entry(module.to_string()).or_default().1 = Some(tensor);
         } else if name.contains("lora_") {
             return Err(format!("unsupported adapter tensor {name}"));
         } else {
-            base.insert(name.replace(".modules_to_save.default", "").replace(".original_module", ""), tensor);
+            whole.insert(name.replace(".modules_to_save.default", "").replace(".original_module", ""), tensor);
         }
     }
-    let mut merged = 0usize;
-    for (module, (a, b)) in pairs {
+    let mut pairs = HashMap::new();
+    for (module, (a, b)) in halves {
         let (Some(a), Some(b)) = (a, b) else { return Err(format!("{module}: lora_A or lora_B is missing")) };
+        pairs.insert(module, (a, b));
+    }
+    if pairs.is_empty() {
+        return Err("the adapter has no LoRA weights".into());
+    }
+    Ok((pairs, whole))
+}
+
+/// `W += scale * B @ A` for every `*.lora_A.weight` / `*.lora_B.weight` pair; other adapter
+/// tensors (the pooler and classifier PEFT saves in full) replace the base's.
+pub fn merge_lora(mut base: HashMap<String, Tensor>, adapter: HashMap<String, Tensor>, scale: f64) -> std::result::Result<HashMap<String, Tensor>, String> {
+    let (pairs, whole) = parse_adapter(adapter)?;
+    base.extend(whole);
+    for (module, (a, b)) in pairs {
         let key = format!("{module}.weight");
         let weight = base.get(&key).ok_or_else(|| format!("adapter targets {key}, which the base does not have"))?;
         let delta = b.matmul(&a).and_then(|d| d.affine(scale, 0.0)).map_err(|e| format!("{module}: {e}"))?;
@@ -253,10 +422,6 @@ pub fn merge_lora(mut base: HashMap<String, Tensor>, adapter: HashMap<String, Te
         }
         let updated = (weight + delta).map_err(|e| format!("{module}: {e}"))?;
         base.insert(key, updated);
-        merged += 1;
-    }
-    if merged == 0 {
-        return Err("the adapter has no LoRA weights".into());
     }
     Ok(base)
 }

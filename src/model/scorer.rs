@@ -162,9 +162,14 @@ impl Scorer {
         let classifier_config: ClassifierConfig = serde_json::from_str(&config_text)
             .map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
         let labels = Labels::from_id2label(&classifier_config.id2label).map_err(|m| Error::model(&files.id, m))?;
-        let tensors = files.load_tensors(&device)?;
         let dtype = super::encoder::dtype(&options.dtype, &shape.model_type)?;
-        let vb = VarBuilder::from_tensors(tensors, dtype, &device);
+        // The fast path copies each tensor into its own layout: read them one at a time from the
+        // mapped file. The reference path keeps candle's tensors themselves: read them all.
+        let vb = if super::fast::runs_config(options.kernels, &config_text, dtype, &device) {
+            files.lazy_weights(dtype, &device)?
+        } else {
+            VarBuilder::from_tensors(files.load_tensors(&device)?, dtype, &device)
+        };
         let classifier = arch::load_classifier(&config_text, vb, labels.names.len(), options.kernels)
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.

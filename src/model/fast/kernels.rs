@@ -71,6 +71,15 @@ impl PackedMatrix {
         self.n
     }
 
+    /// Whether this is `weight` (`[n, k]`) packed.
+    pub fn holds(&self, weight: &[f32]) -> bool {
+        weight.len() == self.n * self.k
+            && weight.chunks_exact(self.k.max(1)).enumerate().all(|(column, row)| {
+                let panel = self.panel(column / PANEL);
+                row.iter().enumerate().all(|(kk, &v)| panel[kk * PANEL + column % PANEL].to_bits() == v.to_bits())
+            })
+    }
+
     fn panel(&self, p: usize) -> &[f32] {
         &self.panels[p * self.k * PANEL..(p + 1) * self.k * PANEL]
     }

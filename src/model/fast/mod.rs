@@ -11,19 +11,27 @@
 //! - **First tokens only at the end.** A classifier reads only `[CLS]`, so its last layer
 //!   computes attention, the feed-forward and the norms for those rows alone.
 //!
+//! - **Weights read once, shared.** Tensors are read one at a time from the memory-mapped
+//!   file as they are packed ([`crate::model::ModelFiles::lazy_weights`]); a LoRA adapter runs
+//!   apart from its base (`x · Wᵀ + x · Aᵀ · Bᵀ`), so the name tagger and the sentence embedder
+//!   hold one copy of the base encoder ([`shared`]).
+//!
 //! It runs where it is exact to the reference: BERT with GELU (erf), f32, on the CPU. Everything
 //! else (CUDA, half precision, other activations, `--kernels reference`) runs the reference path,
 //! and a parity test holds the two together on the real model.
 
 pub mod kernels;
 pub mod ops;
+pub mod shared;
+
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Activation, VarBuilder};
 use rayon::prelude::*;
 
 use self::kernels::{PackedMatrix, Sequences};
-use self::ops::{Dense, DenseAddNorm, VarlenAttention};
+use self::ops::{Dense, DenseAddNorm, LowRank, VarlenAttention};
 use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, under};
 use crate::error::{Error, Result};
 
@@ -40,7 +48,18 @@ pub enum Kernels {
 
 /// Whether the fast path can run this model exactly.
 pub fn applies(kernels: Kernels, model_type: &str, config: &bert::Config, vb: &VarBuilder) -> bool {
-    kernels == Kernels::Fast && model_type == "bert" && config.hidden_act == Activation::Gelu && vb.dtype() == DType::F32 && matches!(vb.device(), Device::Cpu)
+    runs(kernels, model_type, config, vb.dtype(), vb.device())
+}
+
+fn runs(kernels: Kernels, model_type: &str, config: &bert::Config, dtype: DType, device: &Device) -> bool {
+    kernels == Kernels::Fast && model_type == "bert" && config.hidden_act == Activation::Gelu && dtype == DType::F32 && matches!(device, Device::Cpu)
+}
+
+/// Whether the fast path will run the model of `config_json` (for loaders that pick how to read
+/// the weights before the model is built).
+pub fn runs_config(kernels: Kernels, config_json: &str, dtype: DType, device: &Device) -> bool {
+    let model_type = serde_json::from_str::<serde_json::Value>(config_json).ok().and_then(|v| v.get("model_type")?.as_str().map(str::to_owned));
+    model_type.as_deref() == Some("bert") && serde_json::from_str::<bert::Config>(config_json).is_ok_and(|config| runs(kernels, "bert", &config, dtype, device))
 }
 
 /// One post-norm block, each dense layer packed for the microkernel (Q, K and V as one).
@@ -52,10 +71,37 @@ struct Block {
     heads: usize,
 }
 
-/// A linear layer's `[out, in]` weight, row-major, and its bias.
-fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<(Vec<f32>, Vec<f32>)> {
+/// A linear layer as stored: `[out, in]` weight, row-major, its bias, and the LoRA factors
+/// beside it when the adapter was loaded apart (`A` `[r, in]`, `scale · B` `[out, r]`).
+struct Linear {
+    weight: Vec<f32>,
+    bias: Vec<f32>,
+    lora: Option<(Vec<f32>, Vec<f32>, usize)>,
+}
+
+fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Linear> {
     let weight = vb.get((outputs, inputs), "weight")?.flatten_all()?.to_vec1::<f32>()?;
-    Ok((weight, vb.get(outputs, "bias")?.to_vec1::<f32>()?))
+    let bias = vb.get(outputs, "bias")?.to_vec1::<f32>()?;
+    let lora = if vb.contains_tensor("lora_down") {
+        let down = vb.get_unchecked("lora_down")?;
+        let rank = down.dim(0)?;
+        let down = vb.get((rank, inputs), "lora_down")?.flatten_all()?.to_vec1::<f32>()?;
+        let up = vb.get((outputs, rank), "lora_up")?.flatten_all()?.to_vec1::<f32>()?;
+        Some((down, up, rank))
+    } else {
+        None
+    };
+    Ok(Linear { weight, bias, lora })
+}
+
+impl Linear {
+    fn low_rank(&self, inputs: usize, outputs: usize) -> Option<LowRank> {
+        self.lora.as_ref().map(|(down, up, rank)| LowRank { down: PackedMatrix::from_out_in(down, *rank, inputs), up: PackedMatrix::from_out_in(up, outputs, *rank) })
+    }
+
+    fn dense(self, inputs: usize, outputs: usize, gelu: bool) -> Dense {
+        Dense { weight: shared::packed(&self.weight, outputs, inputs), lora: self.low_rank(inputs, outputs), bias: self.bias, gelu }
+    }
 }
 
 fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>, f32)> {
@@ -63,26 +109,48 @@ fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>, 
 }
 
 fn dense_add_norm(dense: &VarBuilder, norm_vb: &VarBuilder, inputs: usize, outputs: usize, eps: f64) -> Result<DenseAddNorm> {
-    let (weight, bias) = linear(dense, inputs, outputs)?;
+    let layer = linear(dense, inputs, outputs)?;
     let (gamma, beta, eps) = norm(norm_vb, outputs, eps)?;
-    Ok(DenseAddNorm { weight: PackedMatrix::from_out_in(&weight, outputs, inputs), bias, gamma, beta, eps })
+    Ok(DenseAddNorm { weight: shared::packed(&layer.weight, outputs, inputs), lora: layer.low_rank(inputs, outputs), bias: layer.bias, gamma, beta, eps })
+}
+
+/// Q, K and V as one `[3 · hidden, hidden]` layer. Their LoRA updates, if any, stack the same
+/// way: the `A`s one above the other, the `B`s block-diagonal (a zero block where a projection
+/// has none), so one low-rank pass serves all three.
+fn packed_qkv(parts: [Linear; 3], hidden: usize) -> Dense {
+    let weight: Vec<f32> = parts.iter().flat_map(|p| p.weight.iter().copied()).collect();
+    let bias: Vec<f32> = parts.iter().flat_map(|p| p.bias.iter().copied()).collect();
+    let ranks: Vec<usize> = parts.iter().map(|p| p.lora.as_ref().map_or(0, |l| l.2)).collect();
+    let total: usize = ranks.iter().sum();
+    let lora = (total > 0).then(|| {
+        let mut down = Vec::with_capacity(total * hidden);
+        let mut up = vec![0f32; 3 * hidden * total];
+        let mut column = 0;
+        for (part, (p, &rank)) in parts.iter().zip(&ranks).enumerate() {
+            if let Some((a, b, _)) = &p.lora {
+                down.extend_from_slice(a);
+                for row in 0..hidden {
+                    up[(part * hidden + row) * total + column..][..rank].copy_from_slice(&b[row * rank..(row + 1) * rank]);
+                }
+            }
+            column += rank;
+        }
+        LowRank { down: PackedMatrix::from_out_in(&down, total, hidden), up: PackedMatrix::from_out_in(&up, 3 * hidden, total) }
+    });
+    Dense { weight: shared::packed(&weight, 3 * hidden, hidden), lora, bias, gelu: false }
 }
 
 impl Block {
     fn load(vb: VarBuilder, config: &bert::Config) -> Result<Block> {
         let (hidden, inner, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
         let attention = vb.pp("attention");
-        let (mut qkv_weight, mut qkv_bias) = (Vec::with_capacity(3 * hidden * hidden), Vec::with_capacity(3 * hidden));
-        for name in ["query", "key", "value"] {
-            let (weight, bias) = linear(&attention.pp("self").pp(name), hidden, hidden)?;
-            qkv_weight.extend(weight);
-            qkv_bias.extend(bias);
-        }
-        let (intermediate_weight, intermediate_bias) = linear(&vb.pp("intermediate").pp("dense"), hidden, inner)?;
+        let q = linear(&attention.pp("self").pp("query"), hidden, hidden)?;
+        let k = linear(&attention.pp("self").pp("key"), hidden, hidden)?;
+        let v = linear(&attention.pp("self").pp("value"), hidden, hidden)?;
         Ok(Block {
-            qkv: Dense { weight: PackedMatrix::from_out_in(&qkv_weight, 3 * hidden, hidden), bias: qkv_bias, gelu: false },
+            qkv: packed_qkv([q, k, v], hidden),
             attention_out: dense_add_norm(&attention.pp("output").pp("dense"), &attention.pp("output").pp("LayerNorm"), hidden, hidden, eps)?,
-            intermediate: Dense { weight: PackedMatrix::from_out_in(&intermediate_weight, inner, hidden), bias: intermediate_bias, gelu: true },
+            intermediate: linear(&vb.pp("intermediate").pp("dense"), hidden, inner)?.dense(hidden, inner, true),
             output: dense_add_norm(&vb.pp("output").pp("dense"), &vb.pp("output").pp("LayerNorm"), inner, hidden, eps)?,
             heads: config.num_attention_heads,
         })
@@ -100,11 +168,19 @@ impl Block {
     }
 }
 
+/// The values of a contiguous f32 CPU tensor's storage.
+fn values<'a>(storage: &'a candle_core::Storage, layout: &candle_core::Layout) -> Result<&'a [f32]> {
+    match (storage, layout.contiguous_offsets()) {
+        (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(data)), Some((start, end))) => Ok(&data[start..end]),
+        _ => Err(Error::InvalidInput("the fast path reads contiguous f32 CPU tensors only".into())),
+    }
+}
+
 /// BERT on the fast CPU path.
 pub struct FastBert {
-    words: Vec<f32>,
-    positions: Vec<f32>,
-    segments: Vec<f32>,
+    words: Arc<Tensor>,
+    positions: Arc<Tensor>,
+    segments: Arc<Tensor>,
     norm: (Vec<f32>, Vec<f32>, f32),
     blocks: Vec<Block>,
     hidden: usize,
@@ -116,7 +192,8 @@ impl FastBert {
         let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
         let embeddings = root.pp("embeddings");
         let hidden = config.hidden_size;
-        let table = |name: &str, rows: usize| -> Result<Vec<f32>> { Ok(embeddings.pp(name).get((rows, hidden), "weight")?.flatten_all()?.to_vec1::<f32>()?) };
+        // Kept as the tensors the loader read (no copy): the word table alone is 47 MB for MiniLM.
+        let table = |name: &str, rows: usize| -> Result<Arc<Tensor>> { shared::table(embeddings.pp(name).get((rows, hidden), "weight")?) };
         let blocks = (0..config.num_hidden_layers).map(|i| Block::load(root.pp("encoder").pp("layer").pp(i), config)).collect::<Result<_>>()?;
         Ok(FastBert {
             words: table("word_embeddings", config.vocab_size)?,
@@ -148,6 +225,10 @@ impl FastBert {
     /// Word + position + segment embeddings, normalised: `[tokens, hidden]`.
     fn embed(&self, tokens: &[(u32, u32, usize)]) -> Result<Tensor> {
         let hidden = self.hidden;
+        let (words, words_layout) = self.words.storage_and_layout();
+        let (segments, segments_layout) = self.segments.storage_and_layout();
+        let (positions, positions_layout) = self.positions.storage_and_layout();
+        let (words, segments, positions) = (values(&words, words_layout)?, values(&segments, segments_layout)?, values(&positions, positions_layout)?);
         let row = |table: &[f32], index: usize, what: &str| -> Result<std::ops::Range<usize>> {
             let range = index * hidden..(index + 1) * hidden;
             if range.end > table.len() {
@@ -157,12 +238,12 @@ impl FastBert {
         };
         let rows: Vec<_> = tokens
             .iter()
-            .map(|&(id, segment, position)| Ok((row(&self.words, id as usize, "token id")?, row(&self.segments, segment as usize, "segment id")?, row(&self.positions, position, "position")?)))
+            .map(|&(id, segment, position)| Ok((row(words, id as usize, "token id")?, row(segments, segment as usize, "segment id")?, row(positions, position, "position")?)))
             .collect::<Result<_>>()?;
         let mut x = vec![0f32; tokens.len() * hidden];
         let (gamma, beta, eps) = (&self.norm.0, &self.norm.1, self.norm.2);
         x.par_chunks_exact_mut(hidden).zip(rows.par_iter()).for_each(|(out, (w, s, p))| {
-            for (((o, a), b), c) in out.iter_mut().zip(&self.words[w.clone()]).zip(&self.segments[s.clone()]).zip(&self.positions[p.clone()]) {
+            for (((o, a), b), c) in out.iter_mut().zip(&words[w.clone()]).zip(&segments[s.clone()]).zip(&positions[p.clone()]) {
                 *o = a + b + c;
             }
         });

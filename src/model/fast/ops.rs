@@ -4,6 +4,8 @@
 //! parameters (the packed weight, biases, norms) itself and takes only activations as inputs.
 //! CPU and f32 only: the reference path serves CUDA and half precision.
 
+use std::sync::Arc;
+
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, bail};
 
 use super::kernels::{self, PackedMatrix, Sequences};
@@ -25,10 +27,31 @@ fn dims2(layout: &Layout, what: &str) -> candle_core::Result<(usize, usize)> {
     }
 }
 
+/// A LoRA adapter's update to one dense layer, kept apart from the (shared) base weight:
+/// `x · downᵀ · upᵀ`, `down` being `A` (`[r, in]`) and `up` being `scale · B` (`[out, r]`).
+pub struct LowRank {
+    /// `A`, packed.
+    pub down: PackedMatrix,
+    /// `scale · B`, packed.
+    pub up: PackedMatrix,
+}
+
+/// `out += x · Wᵀ`, plus the low-rank update when there is one.
+fn project(out: &mut [f32], x: &[f32], m: usize, weight: &PackedMatrix, lora: Option<&LowRank>) {
+    kernels::matmul_packed(out, x, m, weight);
+    if let Some(lora) = lora {
+        let mut low = vec![0f32; m * lora.down.n()];
+        kernels::matmul_packed(&mut low, x, m, &lora.down);
+        kernels::matmul_packed(out, &low, m, &lora.up);
+    }
+}
+
 /// `x[tokens, k] · Wᵀ + bias`, then GELU when `gelu`.
 pub struct Dense {
-    /// `W`, packed for the microkernel.
-    pub weight: PackedMatrix,
+    /// `W`, packed for the microkernel (shared between models that hold the same one).
+    pub weight: Arc<PackedMatrix>,
+    /// A LoRA update applied at run time, if any.
+    pub lora: Option<LowRank>,
     /// `[n]`.
     pub bias: Vec<f32>,
     /// Apply exact-erf GELU to the result.
@@ -48,7 +71,7 @@ impl CustomOp1 for Dense {
         }
         let mut out = vec![0f32; m * n];
         kernels::fill_rows(&mut out, &self.bias);
-        kernels::matmul_packed(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight);
+        project(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight, self.lora.as_ref());
         if self.gelu {
             kernels::gelu_in_place(&mut out, n);
         }
@@ -59,8 +82,10 @@ impl CustomOp1 for Dense {
 /// `LayerNorm(residual + x[tokens, k] · Wᵀ + bias)`: the output projection, the residual add
 /// and the norm of a post-norm block in one pass over the result.
 pub struct DenseAddNorm {
-    /// `W`, packed for the microkernel.
-    pub weight: PackedMatrix,
+    /// `W`, packed for the microkernel (shared between models that hold the same one).
+    pub weight: Arc<PackedMatrix>,
+    /// A LoRA update applied at run time, if any.
+    pub lora: Option<LowRank>,
     /// `[n]`.
     pub bias: Vec<f32>,
     /// LayerNorm weight `[n]`.
@@ -84,7 +109,7 @@ impl CustomOp2 for DenseAddNorm {
         }
         let mut out = vec![0f32; m * n];
         kernels::fill_residual(&mut out, slice(residual, residual_layout, "residual")?, &self.bias);
-        kernels::matmul_packed(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight);
+        project(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight, self.lora.as_ref());
         kernels::layer_norm_in_place(&mut out, &self.gamma, &self.beta, self.eps);
         Ok((CpuStorage::F32(out), Shape::from((m, n))))
     }
