@@ -358,11 +358,13 @@ multiversion! {
     /// `out.len() / head` rows of `rows`, reading Q, K and V at column offsets of the packed
     /// `qkv` (row stride `stride`). One dispatch per (sequence, head), so the inner loops inline.
     fn attend / attend_generic / attend_avx2 (out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
-        const LANES: usize = 8;
+        // 32 floats: four AVX2 registers that accumulate side by side, so the adds do not wait
+        // on one another.
+        const SPAN: usize = 32;
         let len = rows.len();
-        // Keys transposed to [head, width] (width: len rounded up to whole lanes, zero-padded),
-        // so eight scores at a time accumulate in one register over the head dimension.
-        let width = len.div_ceil(LANES) * LANES;
+        // Keys transposed to [head, width] (width: len rounded up to whole groups, zero-padded),
+        // so 32 scores at a time accumulate in four registers over the head dimension.
+        let width = len.div_ceil(SPAN) * SPAN;
         let mut keys = vec![0f32; head * width];
         for (j, row) in rows.clone().enumerate() {
             for (d, &v) in qkv[row * stride + key_at..][..head].iter().enumerate() {
@@ -372,12 +374,13 @@ multiversion! {
         let mut scores = vec![0f32; width];
         for (i, o) in out.chunks_exact_mut(head).enumerate() {
             let q = &qkv[(rows.start + i) * stride + query_at..][..head];
-            for (block, chunk) in scores.chunks_exact_mut(LANES).enumerate() {
-                let mut acc = [0f32; LANES];
+            for (span, chunk) in scores.chunks_exact_mut(SPAN).enumerate() {
+                let mut acc = [0f32; SPAN];
                 for (d, &qd) in q.iter().enumerate() {
-                    let k = &keys[d * width + block * LANES..][..LANES];
-                    for (a, &kv) in acc.iter_mut().zip(k) {
-                        *a += qd * kv;
+                    if let Some(k) = keys[d * width + span * SPAN..].first_chunk::<SPAN>() {
+                        for l in 0..SPAN {
+                            acc[l] += qd * k[l];
+                        }
                     }
                 }
                 for (c, a) in chunk.iter_mut().zip(acc) {
@@ -386,14 +389,15 @@ multiversion! {
             }
             let scores = &mut scores[..len];
             softmax_row_generic(scores);
-            if head % LANES == 0 {
-                // Eight output dimensions at a time, accumulated in one register over the keys.
-                for (block, chunk) in o.chunks_exact_mut(LANES).enumerate() {
-                    let mut acc = [0f32; LANES];
+            if head % SPAN == 0 {
+                // 32 output dimensions at a time, in four registers, accumulated over the keys.
+                for (span, chunk) in o.chunks_exact_mut(SPAN).enumerate() {
+                    let mut acc = [0f32; SPAN];
                     for (j, &p) in scores.iter().enumerate() {
-                        let v = &qkv[(rows.start + j) * stride + value_at + block * LANES..][..LANES];
-                        for (a, &vv) in acc.iter_mut().zip(v) {
-                            *a += p * vv;
+                        if let Some(v) = qkv[(rows.start + j) * stride + value_at + span * SPAN..].first_chunk::<SPAN>() {
+                            for l in 0..SPAN {
+                                acc[l] += p * v[l];
+                            }
                         }
                     }
                     chunk.copy_from_slice(&acc);
