@@ -176,11 +176,15 @@ fn fast_path_matches_the_reference_path_on_tiny_bert_at_odd_batch_sizes() {
         let worst = worst_difference(&fast, &reference);
         assert!(worst <= 1e-5, "batch {batch_size}: max |fast - reference| = {worst}");
     }
-    // And both against transformers.
-    for kernels in [Kernels::Fast, Kernels::Reference] {
+    // And both against transformers; the model info says which ran.
+    for (kernels, name) in [(Kernels::Fast, "fast"), (Kernels::Reference, "reference")] {
         let scorer = Scorer::load(&model.display().to_string(), ModelOptions { kernels, ..ModelOptions::default() }).unwrap();
+        assert_eq!(scorer.info().kernels, name);
         check(&scorer, &model.join("expected.json"), 1e-4);
     }
+    // Architectures the fast path does not cover fall back to the reference path.
+    let roberta = Scorer::load(&common::fixture("tiny-roberta").display().to_string(), ModelOptions::default()).unwrap();
+    assert_eq!(roberta.info().kernels, "reference");
 }
 
 /// The same on the trained default model, with one batch mixing one-word pairs and pairs

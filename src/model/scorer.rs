@@ -109,6 +109,10 @@ pub struct ModelInfo {
     pub device: String,
     /// "full" or "lora".
     pub weights: String,
+    /// "fast" (the fast CPU path) or "reference" (candle's stock ops); see `--kernels`. Empty
+    /// in reports written before it was recorded.
+    #[serde(default)]
+    pub kernels: String,
 }
 
 #[derive(Deserialize)]
@@ -183,6 +187,7 @@ impl Scorer {
             architecture: shape.model_type.clone(),
             labels: labels.names.clone(),
             device: options.device.clone(),
+            kernels: classifier.kernels().into(),
             weights: match files.weights {
                 super::Weights::Full(_) => "full".into(),
                 super::Weights::Lora { .. } => "lora".into(),

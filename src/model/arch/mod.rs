@@ -68,6 +68,11 @@ pub trait Encoder: Send + Sync {
 pub trait SequenceClassifier: Send + Sync {
     /// Logits `[batch, num_labels]`.
     fn logits(&self, batch: &Batch) -> Result<Tensor>;
+
+    /// Which implementation runs it: `"fast"` (the fast CPU path) or `"reference"`.
+    fn kernels(&self) -> &'static str {
+        "reference"
+    }
 }
 
 /// What every architecture's config says that the layers above need.

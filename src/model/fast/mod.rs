@@ -217,6 +217,9 @@ impl FastBert {
             let before = tokens.len();
             // BERT numbers positions from the row's start whatever the mask says.
             tokens.extend(ids.iter().zip(types).zip(mask).enumerate().filter(|(_, (_, m))| **m != 0).map(|(p, ((&i, &t), _))| (i, t, p)));
+            if tokens.len() == before {
+                return Err(Error::InvalidInput("a batch row has no tokens (its attention mask is all zero)".into()));
+            }
             lengths.push(tokens.len() - before);
         }
         Ok((tokens, Sequences::from_lengths(lengths)))
@@ -324,5 +327,9 @@ impl SequenceClassifier for FastBertClassifier {
     fn logits(&self, batch: &Batch) -> Result<Tensor> {
         let (first_tokens, _) = self.encoder.packed(batch, true)?;
         self.head.forward_first(&first_tokens)
+    }
+
+    fn kernels(&self) -> &'static str {
+        "fast"
     }
 }
