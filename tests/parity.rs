@@ -87,6 +87,19 @@ fn tiny_distilbert_binary_model_matches_transformers() {
     let scorer = tiny_architecture("distilbert");
     assert!(scorer.labels().is_binary(), "entailment / not_entailment");
     assert_eq!(scorer.labels().entailment, 1);
+    assert_eq!(scorer.info().kernels, "fast", "DistilBERT runs on the fast path by default");
+    // The reference path agrees with transformers too, and with the fast path at odd batch sizes.
+    let model = common::fixture("tiny-distilbert");
+    let reference = Scorer::load(&model.display().to_string(), ModelOptions { kernels: Kernels::Reference, ..ModelOptions::default() }).unwrap();
+    assert_eq!(reference.info().kernels, "reference");
+    check(&reference, &model.join("expected.json"), 1e-4);
+    let expected = common::expected(&model.join("expected.json"));
+    let pairs: Vec<(&str, &str)> = expected.iter().map(|p| (p.premise.as_str(), p.hypothesis.as_str())).collect();
+    let want = logits_with(&model, &ModelOptions::default(), Kernels::Reference, &pairs, pairs.len());
+    for batch_size in [1, 3, pairs.len()] {
+        let worst = worst_difference(&logits_with(&model, &ModelOptions::default(), Kernels::Fast, &pairs, batch_size), &want);
+        assert!(worst <= 1e-5, "batch {batch_size}: max |fast - reference| = {worst}");
+    }
 }
 
 #[test]
@@ -211,6 +224,7 @@ fn fast_path_matches_the_reference_path_on_the_default_model_with_short_and_256_
 #[test]
 fn fast_encoder_hidden_states_match_the_reference_at_every_real_token() {
     hidden_states_match("tiny-bert");
+    hidden_states_match("tiny-distilbert");
     // A LoRA adapter: applied at run time on the fast path, merged on the reference path.
     hidden_states_match("tiny-bert-lora");
 }

@@ -169,7 +169,7 @@ impl Scorer {
         let dtype = super::encoder::dtype(&options.dtype, &shape.model_type)?;
         // The fast path copies each tensor into its own layout: read them one at a time from the
         // mapped file. The reference path keeps candle's tensors themselves: read them all.
-        let vb = if super::fast::runs_config(options.kernels, &config_text, dtype, &device) {
+        let vb = if super::fast::spec_for(options.kernels, &config_text, dtype, &device).is_some() {
             files.lazy_weights(dtype, &device)?
         } else {
             VarBuilder::from_tensors(files.load_tensors(&device)?, dtype, &device)

@@ -40,7 +40,7 @@ fn layer_norm_eps() -> f64 {
 }
 
 /// BERT's tensor names within a block (`encoder.layer.N`).
-const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     query: "attention.self.query",
     key: "attention.self.key",
     value: "attention.self.value",

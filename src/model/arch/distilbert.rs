@@ -15,21 +15,21 @@ use crate::error::Result;
 /// A DistilBERT `config.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    vocab_size: usize,
-    dim: usize,
-    n_layers: usize,
-    n_heads: usize,
-    hidden_dim: usize,
+    pub(crate) vocab_size: usize,
+    pub(crate) dim: usize,
+    pub(crate) n_layers: usize,
+    pub(crate) n_heads: usize,
+    pub(crate) hidden_dim: usize,
     #[serde(default)]
-    activation: Activation,
-    max_position_embeddings: usize,
+    pub(crate) activation: Activation,
+    pub(crate) max_position_embeddings: usize,
 }
 
 /// DistilBERT's LayerNorm epsilon (fixed in transformers, not in the config).
-const EPS: f64 = 1e-12;
+pub(crate) const EPS: f64 = 1e-12;
 
 /// DistilBERT's tensor names within a block (`transformer.layer.N`).
-const NAMES: Names = Names {
+pub(crate) const NAMES: Names = Names {
     query: "attention.q_lin",
     key: "attention.k_lin",
     value: "attention.v_lin",

@@ -13,7 +13,7 @@ use super::fast::{self, Kernels};
 use crate::error::{Error, Result};
 
 pub mod bert;
-mod block;
+pub(crate) mod block;
 pub mod deberta_v2;
 pub mod distilbert;
 pub mod modernbert;
@@ -122,11 +122,11 @@ fn config<'a, T: Deserialize<'a>>(config_json: &'a str, model_type: &str) -> Res
 /// fast CPU path where `kernels` asks for it and the model allows it.
 pub fn load_encoder(config_json: &str, vb: VarBuilder, kernels: Kernels) -> Result<Box<dyn Encoder>> {
     let shape = shape(config_json).map_err(Error::InvalidInput)?;
+    if let Some(spec) = fast::spec_for(kernels, config_json, vb.dtype(), vb.device()) {
+        return Ok(Box::new(fast::FastBert::load(vb, &spec)?));
+    }
     Ok(match shape.model_type.as_str() {
-        "bert" => {
-            let config = config::<bert::Config>(config_json, "bert")?;
-            if fast::applies(kernels, "bert", &config, &vb) { Box::new(fast::FastBert::load(vb, &config)?) } else { Box::new(bert::Bert::load(vb, &config)?) }
-        }
+        "bert" => Box::new(bert::Bert::load(vb, &config::<bert::Config>(config_json, "bert")?)?),
         "roberta" | "xlm-roberta" => Box::new(roberta::Roberta::load(vb, &config(config_json, "roberta")?)?),
         "distilbert" => Box::new(distilbert::DistilBert::load(vb, &config(config_json, "distilbert")?)?),
         "deberta-v2" => Box::new(deberta_v2::DebertaV2::load(vb, &config(config_json, "deberta-v2")?)?),
@@ -140,15 +140,11 @@ pub fn load_encoder(config_json: &str, vb: VarBuilder, kernels: Kernels) -> Resu
 /// the fast CPU path where `kernels` asks for it and the model allows it.
 pub fn load_classifier(config_json: &str, vb: VarBuilder, num_labels: usize, kernels: Kernels) -> Result<Box<dyn SequenceClassifier>> {
     let shape = shape(config_json).map_err(Error::InvalidInput)?;
+    if let Some(spec) = fast::spec_for(kernels, config_json, vb.dtype(), vb.device()) {
+        return Ok(Box::new(fast::FastBertClassifier::load(vb, &spec, num_labels)?));
+    }
     Ok(match shape.model_type.as_str() {
-        "bert" => {
-            let config = config::<bert::Config>(config_json, "bert")?;
-            if fast::applies(kernels, "bert", &config, &vb) {
-                Box::new(fast::FastBertClassifier::load(vb, &config, num_labels)?)
-            } else {
-                Box::new(bert::BertClassifier::load(vb, &config, num_labels)?)
-            }
-        }
+        "bert" => Box::new(bert::BertClassifier::load(vb, &config(config_json, "bert")?, num_labels)?),
         "roberta" | "xlm-roberta" => Box::new(roberta::RobertaClassifier::load(vb, &config(config_json, "roberta")?, num_labels)?),
         "distilbert" => Box::new(distilbert::DistilBertClassifier::load(vb, &config(config_json, "distilbert")?, num_labels)?),
         "deberta-v2" => Box::new(deberta_v2::DebertaV2Classifier::load(vb, &config(config_json, "deberta-v2")?, num_labels)?),

@@ -16,7 +16,8 @@
 //!   apart from its base (`x · Wᵀ + x · Aᵀ · Bᵀ`), so the name tagger and the sentence embedder
 //!   hold one copy of the base encoder ([`shared`]).
 //!
-//! It runs where it is exact to the reference: BERT with GELU (erf), f32, on the CPU. Everything
+//! It runs where it is exact to the reference: BERT and DistilBERT with GELU (erf), f32, on
+//! the CPU. Everything
 //! else (CUDA, half precision, other activations, `--kernels reference`) runs the reference path,
 //! and a parity test holds the two together on the real model.
 
@@ -32,34 +33,100 @@ use rayon::prelude::*;
 
 use self::kernels::{PackedMatrix, Sequences};
 use self::ops::{Dense, DenseAddNorm, LowRank, VarlenAttention};
-use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, under};
+use super::arch::block::Names;
+use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, under};
 use crate::error::{Error, Result};
 
 /// Which implementation runs the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernels {
-    /// The fast CPU path where the model allows it (BERT, f32, CPU), else the reference.
+    /// The fast CPU path where the model allows it (BERT or DistilBERT, f32, CPU), else the
+    /// reference.
     #[default]
     Fast,
     /// candle's stock ops everywhere (the reference the fast path is tested against).
     Reference,
 }
 
-/// Whether the fast path can run this model exactly.
-pub fn applies(kernels: Kernels, model_type: &str, config: &bert::Config, vb: &VarBuilder) -> bool {
-    runs(kernels, model_type, config, vb.dtype(), vb.device())
+/// What the fast path needs of a BERT-family checkpoint: its sizes and where its tensors are.
+/// BERT and DistilBERT differ only in names, segment embeddings and the classification head.
+pub struct Spec {
+    hidden: usize,
+    intermediate: usize,
+    heads: usize,
+    layers: usize,
+    vocab: usize,
+    positions: usize,
+    /// Rows of the segment (token type) embedding; DistilBERT has none.
+    segments: Option<usize>,
+    eps: f64,
+    /// Where the encoder sits in a `*ForSequenceClassification` checkpoint.
+    root: &'static str,
+    /// Where the blocks are under the root.
+    stack: &'static str,
+    names: &'static Names,
+    head: HeadKind,
 }
 
-fn runs(kernels: Kernels, model_type: &str, config: &bert::Config, dtype: DType, device: &Device) -> bool {
-    kernels == Kernels::Fast && model_type == "bert" && config.hidden_act == Activation::Gelu && dtype == DType::F32 && matches!(device, Device::Cpu)
+/// The classification head an architecture defines over the first token.
+#[derive(Clone, Copy)]
+enum HeadKind {
+    /// BERT: pooler (dense, tanh), then `classifier`.
+    Pooler,
+    /// DistilBERT: `pre_classifier`, ReLU, then `classifier`.
+    PreClassifier,
 }
 
-/// Whether the fast path will run the model of `config_json` (for loaders that pick how to read
-/// the weights before the model is built).
-pub fn runs_config(kernels: Kernels, config_json: &str, dtype: DType, device: &Device) -> bool {
-    let model_type = serde_json::from_str::<serde_json::Value>(config_json).ok().and_then(|v| v.get("model_type")?.as_str().map(str::to_owned));
-    model_type.as_deref() == Some("bert") && serde_json::from_str::<bert::Config>(config_json).is_ok_and(|config| runs(kernels, "bert", &config, dtype, device))
+impl Spec {
+    /// The spec of `config_json`, if the fast path computes that model exactly: BERT or
+    /// DistilBERT with GELU in its exact (erf) form.
+    pub fn from_config(config_json: &str) -> Option<Spec> {
+        let model_type = serde_json::from_str::<serde_json::Value>(config_json).ok()?.get("model_type")?.as_str()?.to_owned();
+        match model_type.as_str() {
+            "bert" => {
+                let c: bert::Config = serde_json::from_str(config_json).ok()?;
+                (c.hidden_act == Activation::Gelu).then_some(Spec {
+                    hidden: c.hidden_size,
+                    intermediate: c.intermediate_size,
+                    heads: c.num_attention_heads,
+                    layers: c.num_hidden_layers,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                    segments: Some(c.type_vocab_size),
+                    eps: c.layer_norm_eps,
+                    root: "bert",
+                    stack: "encoder.layer",
+                    names: &bert::NAMES,
+                    head: HeadKind::Pooler,
+                })
+            }
+            "distilbert" => {
+                let c: distilbert::Config = serde_json::from_str(config_json).ok()?;
+                (c.activation == Activation::Gelu).then_some(Spec {
+                    hidden: c.dim,
+                    intermediate: c.hidden_dim,
+                    heads: c.n_heads,
+                    layers: c.n_layers,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                    segments: None,
+                    eps: distilbert::EPS,
+                    root: "distilbert",
+                    stack: "transformer.layer",
+                    names: &distilbert::NAMES,
+                    head: HeadKind::PreClassifier,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The spec of `config_json` when `kernels` asks for the fast path and it can run the model:
+/// f32 on the CPU, an architecture and activation it computes exactly.
+pub fn spec_for(kernels: Kernels, config_json: &str, dtype: DType, device: &Device) -> Option<Spec> {
+    (kernels == Kernels::Fast && dtype == DType::F32 && matches!(device, Device::Cpu)).then(|| Spec::from_config(config_json)).flatten()
 }
 
 /// One post-norm block, each dense layer packed for the microkernel (Q, K and V as one).
@@ -141,18 +208,17 @@ fn packed_qkv(parts: [Linear; 3], hidden: usize) -> Dense {
 }
 
 impl Block {
-    fn load(vb: VarBuilder, config: &bert::Config) -> Result<Block> {
-        let (hidden, inner, eps) = (config.hidden_size, config.intermediate_size, config.layer_norm_eps);
-        let attention = vb.pp("attention");
-        let q = linear(&attention.pp("self").pp("query"), hidden, hidden)?;
-        let k = linear(&attention.pp("self").pp("key"), hidden, hidden)?;
-        let v = linear(&attention.pp("self").pp("value"), hidden, hidden)?;
+    fn load(vb: VarBuilder, spec: &Spec) -> Result<Block> {
+        let (hidden, inner, eps, names) = (spec.hidden, spec.intermediate, spec.eps, spec.names);
+        let q = linear(&vb.pp(names.query), hidden, hidden)?;
+        let k = linear(&vb.pp(names.key), hidden, hidden)?;
+        let v = linear(&vb.pp(names.value), hidden, hidden)?;
         Ok(Block {
             qkv: packed_qkv([q, k, v], hidden),
-            attention_out: dense_add_norm(&attention.pp("output").pp("dense"), &attention.pp("output").pp("LayerNorm"), hidden, hidden, eps)?,
-            intermediate: linear(&vb.pp("intermediate").pp("dense"), hidden, inner)?.dense(hidden, inner, true),
-            output: dense_add_norm(&vb.pp("output").pp("dense"), &vb.pp("output").pp("LayerNorm"), inner, hidden, eps)?,
-            heads: config.num_attention_heads,
+            attention_out: dense_add_norm(&vb.pp(names.attention_out), &vb.pp(names.attention_norm), hidden, hidden, eps)?,
+            intermediate: linear(&vb.pp(names.intermediate), hidden, inner)?.dense(hidden, inner, true),
+            output: dense_add_norm(&vb.pp(names.output), &vb.pp(names.output_norm), inner, hidden, eps)?,
+            heads: spec.heads,
         })
     }
 
@@ -180,26 +246,26 @@ fn values<'a>(storage: &'a candle_core::Storage, layout: &candle_core::Layout) -
 pub struct FastBert {
     words: Arc<Tensor>,
     positions: Arc<Tensor>,
-    segments: Arc<Tensor>,
+    segments: Option<Arc<Tensor>>,
     norm: (Vec<f32>, Vec<f32>, f32),
     blocks: Vec<Block>,
     hidden: usize,
 }
 
 impl FastBert {
-    /// Load from weights under `bert.` or bare, as [`bert::Bert::load`] does.
-    pub fn load(vb: VarBuilder, config: &bert::Config) -> Result<FastBert> {
-        let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
+    /// Load from weights under the architecture's prefix (`bert.`, `distilbert.`) or bare.
+    pub fn load(vb: VarBuilder, spec: &Spec) -> Result<FastBert> {
+        let root = under(&vb, spec.root, "embeddings.word_embeddings.weight");
         let embeddings = root.pp("embeddings");
-        let hidden = config.hidden_size;
+        let hidden = spec.hidden;
         // Kept as the tensors the loader read (no copy): the word table alone is 47 MB for MiniLM.
         let table = |name: &str, rows: usize| -> Result<Arc<Tensor>> { shared::table(embeddings.pp(name).get((rows, hidden), "weight")?) };
-        let blocks = (0..config.num_hidden_layers).map(|i| Block::load(root.pp("encoder").pp("layer").pp(i), config)).collect::<Result<_>>()?;
+        let blocks = (0..spec.layers).map(|i| Block::load(root.pp(spec.stack).pp(i), spec)).collect::<Result<_>>()?;
         Ok(FastBert {
-            words: table("word_embeddings", config.vocab_size)?,
-            positions: table("position_embeddings", config.max_position_embeddings)?,
-            segments: table("token_type_embeddings", config.type_vocab_size)?,
-            norm: norm(&embeddings.pp("LayerNorm"), hidden, config.layer_norm_eps)?,
+            words: table("word_embeddings", spec.vocab)?,
+            positions: table("position_embeddings", spec.positions)?,
+            segments: spec.segments.map(|rows| table("token_type_embeddings", rows)).transpose()?,
+            norm: norm(&embeddings.pp("LayerNorm"), hidden, spec.eps)?,
             blocks,
             hidden,
         })
@@ -229,9 +295,15 @@ impl FastBert {
     fn embed(&self, tokens: &[(u32, u32, usize)]) -> Result<Tensor> {
         let hidden = self.hidden;
         let (words, words_layout) = self.words.storage_and_layout();
-        let (segments, segments_layout) = self.segments.storage_and_layout();
+        let segments_guard = self.segments.as_ref().map(|t| t.storage_and_layout());
         let (positions, positions_layout) = self.positions.storage_and_layout();
-        let (words, segments, positions) = (values(&words, words_layout)?, values(&segments, segments_layout)?, values(&positions, positions_layout)?);
+        let (words, positions) = (values(&words, words_layout)?, values(&positions, positions_layout)?);
+        // Without segment embeddings (DistilBERT) every token adds a zero row.
+        let zeros = vec![0f32; hidden];
+        let segments: &[f32] = match &segments_guard {
+            Some((storage, layout)) => values(storage, layout)?,
+            None => &zeros,
+        };
         let row = |table: &[f32], index: usize, what: &str| -> Result<std::ops::Range<usize>> {
             let range = index * hidden..(index + 1) * hidden;
             if range.end > table.len() {
@@ -241,7 +313,10 @@ impl FastBert {
         };
         let rows: Vec<_> = tokens
             .iter()
-            .map(|&(id, segment, position)| Ok((row(words, id as usize, "token id")?, row(segments, segment as usize, "segment id")?, row(positions, position, "position")?)))
+            .map(|&(id, segment, position)| {
+                let segment = if segments_guard.is_some() { segment as usize } else { 0 };
+                Ok((row(words, id as usize, "token id")?, row(segments, segment, "segment id")?, row(positions, position, "position")?))
+            })
             .collect::<Result<_>>()?;
         let mut x = vec![0f32; tokens.len() * hidden];
         let (gamma, beta, eps) = (&self.norm.0, &self.norm.1, self.norm.2);
@@ -305,28 +380,44 @@ impl Encoder for FastBert {
     }
 }
 
-/// `BertForSequenceClassification` on the fast path: the pooler and classifier read the
-/// first-token rows the last layer computed alone.
+/// `BertForSequenceClassification` / `DistilBertForSequenceClassification` on the fast path:
+/// the head reads the first-token rows the last layer computed alone.
 pub struct FastBertClassifier {
     encoder: FastBert,
-    head: TanhHead,
+    head: Head,
+}
+
+enum Head {
+    Pooler(TanhHead),
+    PreClassifier { pre: candle_nn::Linear, out: candle_nn::Linear },
 }
 
 impl FastBertClassifier {
-    /// Load the encoder, `bert.pooler.dense` and `classifier`.
-    pub fn load(vb: VarBuilder, config: &bert::Config, num_labels: usize) -> Result<FastBertClassifier> {
-        let root = under(&vb, "bert", "embeddings.word_embeddings.weight");
-        Ok(FastBertClassifier {
-            encoder: FastBert::load(vb.clone(), config)?,
-            head: TanhHead::load(config.hidden_size, num_labels, root.pp("pooler").pp("dense"), vb.pp("classifier"))?,
-        })
+    /// Load the encoder and the architecture's head (`bert.pooler.dense` and `classifier`, or
+    /// `pre_classifier` and `classifier`).
+    pub fn load(vb: VarBuilder, spec: &Spec, num_labels: usize) -> Result<FastBertClassifier> {
+        let root = under(&vb, spec.root, "embeddings.word_embeddings.weight");
+        let head = match spec.head {
+            HeadKind::Pooler => Head::Pooler(TanhHead::load(spec.hidden, num_labels, root.pp("pooler").pp("dense"), vb.pp("classifier"))?),
+            HeadKind::PreClassifier => Head::PreClassifier {
+                pre: candle_nn::linear(spec.hidden, spec.hidden, vb.pp("pre_classifier"))?,
+                out: candle_nn::linear(spec.hidden, num_labels, vb.pp("classifier"))?,
+            },
+        };
+        Ok(FastBertClassifier { encoder: FastBert::load(vb.clone(), spec)?, head })
     }
 }
 
 impl SequenceClassifier for FastBertClassifier {
     fn logits(&self, batch: &Batch) -> Result<Tensor> {
-        let (first_tokens, _) = self.encoder.packed(batch, true)?;
-        self.head.forward_first(&first_tokens)
+        let (first, _) = self.encoder.packed(batch, true)?;
+        match &self.head {
+            Head::Pooler(head) => head.forward_first(&first),
+            Head::PreClassifier { pre, out } => {
+                use candle_core::Module;
+                Ok(out.forward(&pre.forward(&first)?.relu()?)?)
+            }
+        }
     }
 
     fn kernels(&self) -> &'static str {
