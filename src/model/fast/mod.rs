@@ -242,6 +242,9 @@ fn values<'a>(storage: &'a candle_core::Storage, layout: &candle_core::Layout) -
     }
 }
 
+/// Held while a fast forward pass runs (see [`FastBert::packed`]).
+static ONE_PASS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// BERT on the fast CPU path.
 pub struct FastBert {
     words: Arc<Tensor>,
@@ -335,6 +338,11 @@ impl FastBert {
         // The whole pass runs on a pool thread: each op's parallel loop then starts and ends
         // inside the pool, instead of waking the calling thread ~30 times per batch (measured:
         // a tenth of a short pair's time went to those wake-ups).
+        //
+        // One pass at a time in the process: each already uses every core, so passes side by
+        // side (the service runs the tagger and embedder of several requests while it scores
+        // others) only interleave, and every one of them would hold its activations meanwhile.
+        let _one_at_a_time = ONE_PASS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         rayon::scope(|_| self.packed_in_pool(batch, first_only))
     }
 
