@@ -256,3 +256,24 @@ fn hidden_states_match(fixture: &str) {
     }
     assert_eq!(compared, encodings.iter().map(|e| e.get_ids().len()).sum::<usize>());
 }
+
+/// The fast path holds one pass at a time per process: callers on several threads, and callers
+/// that are themselves thread-pool workers (which must not wait on that lock), all get the
+/// logits a lone call gets, without deadlock.
+#[test]
+fn fast_path_gives_the_same_logits_from_many_threads_and_from_pool_threads() {
+    use rayon::prelude::*;
+    let model = common::fixture("tiny-bert");
+    let scorer = Scorer::load(&model.display().to_string(), ModelOptions::default()).unwrap();
+    let expected = common::expected(&model.join("expected.json"));
+    let pairs: Vec<(&str, &str)> = expected.iter().map(|p| (p.premise.as_str(), p.hypothesis.as_str())).collect();
+    let alone = scorer.logits(&pairs).unwrap();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4).map(|_| scope.spawn(|| scorer.logits(&pairs).unwrap())).collect();
+        for handle in handles {
+            assert_eq!(handle.join().unwrap(), alone);
+        }
+    });
+    let from_pool: Vec<Vec<Vec<f32>>> = (0..8).into_par_iter().map(|_| scorer.logits(&pairs).unwrap()).collect();
+    assert!(from_pool.iter().all(|logits| *logits == alone));
+}

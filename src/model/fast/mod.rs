@@ -342,7 +342,9 @@ impl FastBert {
         // One pass at a time in the process: each already uses every core, so passes side by
         // side (the service runs the tagger and embedder of several requests while it scores
         // others) only interleave, and every one of them would hold its activations meanwhile.
-        let _one_at_a_time = ONE_PASS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A caller that is itself a pool thread is not made to wait: blocked there, it could hold
+        // up the very pass it waits for (the pool's threads pick up each other's work).
+        let _one_at_a_time = rayon::current_thread_index().is_none().then(|| ONE_PASS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         rayon::scope(|_| self.packed_in_pool(batch, first_only))
     }
 
