@@ -96,8 +96,8 @@ struct ModelArgs {
     /// DistilBERT, ModernBERT and MPNet only).
     #[arg(long, env = "STANDPOINT_DTYPE", default_value = "f32")]
     dtype: String,
-    /// fast: BERT and DistilBERT models run on the CPU with fused kernels over unpadded batches
-    /// (f32 only; other cases fall back to reference). reference: candle's stock ops everywhere.
+    /// fast: BERT, DistilBERT and RoBERTa / XLM-R models run on the CPU with fused kernels over
+    /// unpadded batches (f32 only; other cases fall back to reference). reference: candle's stock ops everywhere.
     #[arg(long, env = "STANDPOINT_KERNELS", value_enum, default_value_t = standpoint::model::Kernels::Fast)]
     kernels: standpoint::model::Kernels,
     /// CPU threads for the model (default: all cores).

@@ -75,21 +75,21 @@ fn tiny_architecture(architecture: &str) -> Scorer {
 #[test]
 fn tiny_roberta_matches_transformers() {
     tiny_architecture("roberta");
+    fast_matches_reference("tiny-roberta");
 }
 
 #[test]
 fn tiny_xlm_roberta_matches_transformers() {
     tiny_architecture("xlm-roberta");
+    fast_matches_reference("tiny-xlm-roberta");
 }
 
-#[test]
-fn tiny_distilbert_binary_model_matches_transformers() {
-    let scorer = tiny_architecture("distilbert");
-    assert!(scorer.labels().is_binary(), "entailment / not_entailment");
-    assert_eq!(scorer.labels().entailment, 1);
-    assert_eq!(scorer.info().kernels, "fast", "DistilBERT runs on the fast path by default");
-    // The reference path agrees with transformers too, and with the fast path at odd batch sizes.
-    let model = common::fixture("tiny-distilbert");
+/// A fixture runs on the fast path by default, and the reference path gives the same logits at
+/// odd batch sizes, and transformers' too.
+fn fast_matches_reference(fixture: &str) {
+    let model = common::fixture(fixture);
+    let fast = Scorer::load(&model.display().to_string(), ModelOptions::default()).unwrap();
+    assert_eq!(fast.info().kernels, "fast", "{fixture} runs on the fast path by default");
     let reference = Scorer::load(&model.display().to_string(), ModelOptions { kernels: Kernels::Reference, ..ModelOptions::default() }).unwrap();
     assert_eq!(reference.info().kernels, "reference");
     check(&reference, &model.join("expected.json"), 1e-4);
@@ -98,8 +98,16 @@ fn tiny_distilbert_binary_model_matches_transformers() {
     let want = logits_with(&model, &ModelOptions::default(), Kernels::Reference, &pairs, pairs.len());
     for batch_size in [1, 3, pairs.len()] {
         let worst = worst_difference(&logits_with(&model, &ModelOptions::default(), Kernels::Fast, &pairs, batch_size), &want);
-        assert!(worst <= 1e-5, "batch {batch_size}: max |fast - reference| = {worst}");
+        assert!(worst <= 1e-5, "{fixture}, batch {batch_size}: max |fast - reference| = {worst}");
     }
+}
+
+#[test]
+fn tiny_distilbert_binary_model_matches_transformers() {
+    let scorer = tiny_architecture("distilbert");
+    assert!(scorer.labels().is_binary(), "entailment / not_entailment");
+    assert_eq!(scorer.labels().entailment, 1);
+    fast_matches_reference("tiny-distilbert");
 }
 
 #[test]
@@ -196,8 +204,8 @@ fn fast_path_matches_the_reference_path_on_tiny_bert_at_odd_batch_sizes() {
         check(&scorer, &model.join("expected.json"), 1e-4);
     }
     // Architectures the fast path does not cover fall back to the reference path.
-    let roberta = Scorer::load(&common::fixture("tiny-roberta").display().to_string(), ModelOptions::default()).unwrap();
-    assert_eq!(roberta.info().kernels, "reference");
+    let mpnet = Scorer::load(&common::fixture("tiny-mpnet").display().to_string(), ModelOptions::default()).unwrap();
+    assert_eq!(mpnet.info().kernels, "reference");
 }
 
 /// The same on the trained default model, with one batch mixing one-word pairs and pairs
@@ -225,6 +233,7 @@ fn fast_path_matches_the_reference_path_on_the_default_model_with_short_and_256_
 fn fast_encoder_hidden_states_match_the_reference_at_every_real_token() {
     hidden_states_match("tiny-bert");
     hidden_states_match("tiny-distilbert");
+    hidden_states_match("tiny-roberta");
     // A LoRA adapter: applied at run time on the fast path, merged on the reference path.
     hidden_states_match("tiny-bert-lora");
 }

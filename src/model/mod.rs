@@ -1,7 +1,7 @@
 //! The models, run with candle. [`loading`] finds and merges weights, [`arch`] holds one file
 //! per encoder architecture (BERT, RoBERTa / XLM-R, DistilBERT, DeBERTa-v2/v3, ModernBERT,
-//! MPNet) behind one interface, [`fast`] runs BERT and DistilBERT on the CPU with fused
-//! kernels over packed (unpadded) batches, [`encoder`] loads any of them and its tokenizer for
+//! MPNet) behind one interface, [`fast`] runs BERT, DistilBERT and RoBERTa / XLM-R on the CPU
+//! with fused kernels over packed (unpadded) batches, [`encoder`] loads any of them and its tokenizer for
 //! a head, [`batching`] plans token-budget batches, [`scorer`] ties them into "probabilities for
 //! these (premise, hypothesis) pairs"; [`tagger`] finds names (stage 3) and [`embedder`] embeds
 //! sentences and topics (stage 3, topic linking).

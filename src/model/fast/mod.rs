@@ -16,8 +16,8 @@
 //!   apart from its base (`x · Wᵀ + x · Aᵀ · Bᵀ`), so the name tagger and the sentence embedder
 //!   hold one copy of the base encoder ([`shared`]).
 //!
-//! It runs where it is exact to the reference: BERT and DistilBERT with GELU (erf), f32, on
-//! the CPU. Everything
+//! It runs where it is exact to the reference: BERT, DistilBERT and RoBERTa / XLM-R with GELU
+//! (erf), f32, on the CPU. Everything
 //! else (CUDA, half precision, other activations, `--kernels reference`) runs the reference path,
 //! and a parity test holds the two together on the real model.
 
@@ -34,15 +34,15 @@ use rayon::prelude::*;
 use self::kernels::{PackedMatrix, Sequences};
 use self::ops::{Dense, DenseAddNorm, LowRank, VarlenAttention};
 use super::arch::block::Names;
-use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, under};
+use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, roberta, under};
 use crate::error::{Error, Result};
 
 /// Which implementation runs the encoder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernels {
-    /// The fast CPU path where the model allows it (BERT or DistilBERT, f32, CPU), else the
-    /// reference.
+    /// The fast CPU path where the model allows it (BERT, DistilBERT, RoBERTa / XLM-R; f32;
+    /// CPU), else the reference.
     #[default]
     Fast,
     /// candle's stock ops everywhere (the reference the fast path is tested against).
@@ -50,7 +50,8 @@ pub enum Kernels {
 }
 
 /// What the fast path needs of a BERT-family checkpoint: its sizes and where its tensors are.
-/// BERT and DistilBERT differ only in names, segment embeddings and the classification head.
+/// BERT, DistilBERT and RoBERTa differ only in names, segment and position embeddings and the
+/// classification head.
 pub struct Spec {
     hidden: usize,
     intermediate: usize,
@@ -60,6 +61,10 @@ pub struct Spec {
     positions: usize,
     /// Rows of the segment (token type) embedding; DistilBERT has none.
     segments: Option<usize>,
+    /// Whether the segment ids select the row (BERT); RoBERTa always adds row 0.
+    segment_ids: bool,
+    /// Where position ids start: 0, or `pad_token_id + 1` for RoBERTa.
+    position_offset: usize,
     eps: f64,
     /// Where the encoder sits in a `*ForSequenceClassification` checkpoint.
     root: &'static str,
@@ -76,11 +81,13 @@ enum HeadKind {
     Pooler,
     /// DistilBERT: `pre_classifier`, ReLU, then `classifier`.
     PreClassifier,
+    /// RoBERTa: `classifier.dense`, tanh, then `classifier.out_proj`.
+    ClassificationHead,
 }
 
 impl Spec {
-    /// The spec of `config_json`, if the fast path computes that model exactly: BERT or
-    /// DistilBERT with GELU in its exact (erf) form.
+    /// The spec of `config_json`, if the fast path computes that model exactly: BERT,
+    /// DistilBERT or RoBERTa / XLM-R with GELU in its exact (erf) form.
     pub fn from_config(config_json: &str) -> Option<Spec> {
         let model_type = serde_json::from_str::<serde_json::Value>(config_json).ok()?.get("model_type")?.as_str()?.to_owned();
         match model_type.as_str() {
@@ -94,6 +101,8 @@ impl Spec {
                     vocab: c.vocab_size,
                     positions: c.max_position_embeddings,
                     segments: Some(c.type_vocab_size),
+                    segment_ids: true,
+                    position_offset: 0,
                     eps: c.layer_norm_eps,
                     root: "bert",
                     stack: "encoder.layer",
@@ -111,11 +120,32 @@ impl Spec {
                     vocab: c.vocab_size,
                     positions: c.max_position_embeddings,
                     segments: None,
+                    segment_ids: false,
+                    position_offset: 0,
                     eps: distilbert::EPS,
                     root: "distilbert",
                     stack: "transformer.layer",
                     names: &distilbert::NAMES,
                     head: HeadKind::PreClassifier,
+                })
+            }
+            "roberta" | "xlm-roberta" => {
+                let c: roberta::Config = serde_json::from_str(config_json).ok()?;
+                (c.hidden_act == Activation::Gelu).then_some(Spec {
+                    hidden: c.hidden_size,
+                    intermediate: c.intermediate_size,
+                    heads: c.num_attention_heads,
+                    layers: c.num_hidden_layers,
+                    vocab: c.vocab_size,
+                    positions: c.max_position_embeddings,
+                    segments: Some(c.type_vocab_size),
+                    segment_ids: false,
+                    position_offset: c.pad_token_id as usize + 1,
+                    eps: c.layer_norm_eps,
+                    root: "roberta",
+                    stack: "encoder.layer",
+                    names: &bert::NAMES,
+                    head: HeadKind::ClassificationHead,
                 })
             }
             _ => None,
@@ -245,18 +275,21 @@ fn values<'a>(storage: &'a candle_core::Storage, layout: &candle_core::Layout) -
 /// Held while a fast forward pass runs (see [`FastBert::packed`]).
 static ONE_PASS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
-/// BERT on the fast CPU path.
+/// A BERT-family encoder (BERT, DistilBERT, RoBERTa / XLM-R) on the fast CPU path.
 pub struct FastBert {
     words: Arc<Tensor>,
     positions: Arc<Tensor>,
     segments: Option<Arc<Tensor>>,
+    segment_ids: bool,
+    position_offset: usize,
     norm: (Vec<f32>, Vec<f32>, f32),
     blocks: Vec<Block>,
     hidden: usize,
 }
 
 impl FastBert {
-    /// Load from weights under the architecture's prefix (`bert.`, `distilbert.`) or bare.
+    /// Load from weights under the architecture's prefix (`bert.`, `distilbert.`, `roberta.`)
+    /// or bare.
     pub fn load(vb: VarBuilder, spec: &Spec) -> Result<FastBert> {
         let root = under(&vb, spec.root, "embeddings.word_embeddings.weight");
         let embeddings = root.pp("embeddings");
@@ -268,6 +301,8 @@ impl FastBert {
             words: table("word_embeddings", spec.vocab)?,
             positions: table("position_embeddings", spec.positions)?,
             segments: spec.segments.map(|rows| table("token_type_embeddings", rows)).transpose()?,
+            segment_ids: spec.segment_ids,
+            position_offset: spec.position_offset,
             norm: norm(&embeddings.pp("LayerNorm"), hidden, spec.eps)?,
             blocks,
             hidden,
@@ -317,7 +352,9 @@ impl FastBert {
         let rows: Vec<_> = tokens
             .iter()
             .map(|&(id, segment, position)| {
-                let segment = if segments_guard.is_some() { segment as usize } else { 0 };
+                // RoBERTa adds its one segment row whatever side a token is on; DistilBERT a zero row.
+                let segment = if self.segment_ids { segment as usize } else { 0 };
+                let position = position + self.position_offset;
                 Ok((row(words, id as usize, "token id")?, row(segments, segment, "segment id")?, row(positions, position, "position")?))
             })
             .collect::<Result<_>>()?;
@@ -390,8 +427,9 @@ impl Encoder for FastBert {
     }
 }
 
-/// `BertForSequenceClassification` / `DistilBertForSequenceClassification` on the fast path:
-/// the head reads the first-token rows the last layer computed alone.
+/// `BertForSequenceClassification`, `DistilBertForSequenceClassification` and
+/// `(XLM)RobertaForSequenceClassification` on the fast path: the head reads the first-token rows
+/// the last layer computed alone.
 pub struct FastBertClassifier {
     encoder: FastBert,
     head: Head,
@@ -409,6 +447,7 @@ impl FastBertClassifier {
         let root = under(&vb, spec.root, "embeddings.word_embeddings.weight");
         let head = match spec.head {
             HeadKind::Pooler => Head::Pooler(TanhHead::load(spec.hidden, num_labels, root.pp("pooler").pp("dense"), vb.pp("classifier"))?),
+            HeadKind::ClassificationHead => Head::Pooler(TanhHead::classification_head(spec.hidden, num_labels, &vb)?),
             HeadKind::PreClassifier => Head::PreClassifier {
                 pre: candle_nn::linear(spec.hidden, spec.hidden, vb.pp("pre_classifier"))?,
                 out: candle_nn::linear(spec.hidden, num_labels, vb.pp("classifier"))?,
