@@ -17,19 +17,19 @@ use crate::error::Result;
 /// A BERT `config.json`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    pub(crate) vocab_size: usize,
+    vocab_size: usize,
     /// Width of the hidden states.
     pub hidden_size: usize,
-    pub(crate) num_hidden_layers: usize,
-    pub(crate) num_attention_heads: usize,
-    pub(crate) intermediate_size: usize,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
     #[serde(default)]
-    pub(crate) hidden_act: Activation,
-    pub(crate) max_position_embeddings: usize,
+    hidden_act: Activation,
+    max_position_embeddings: usize,
     #[serde(default = "two")]
-    pub(crate) type_vocab_size: usize,
+    type_vocab_size: usize,
     #[serde(default = "layer_norm_eps")]
-    pub(crate) layer_norm_eps: f64,
+    layer_norm_eps: f64,
 }
 
 fn two() -> usize {

@@ -15,20 +15,20 @@ use crate::error::Result;
 /// leave some of candle's required fields out, so they are defaulted here.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Config {
-    pub(crate) hidden_size: usize,
-    pub(crate) num_hidden_layers: usize,
-    pub(crate) num_attention_heads: usize,
-    pub(crate) intermediate_size: usize,
+    hidden_size: usize,
+    num_hidden_layers: usize,
+    num_attention_heads: usize,
+    intermediate_size: usize,
     #[serde(default)]
-    pub(crate) hidden_act: Activation,
-    pub(crate) vocab_size: usize,
-    pub(crate) max_position_embeddings: usize,
+    hidden_act: Activation,
+    vocab_size: usize,
+    max_position_embeddings: usize,
     #[serde(default = "one")]
-    pub(crate) type_vocab_size: usize,
+    type_vocab_size: usize,
     #[serde(default = "layer_norm_eps")]
-    pub(crate) layer_norm_eps: f64,
+    layer_norm_eps: f64,
     #[serde(default = "one_u32")]
-    pub(crate) pad_token_id: u32,
+    pad_token_id: u32,
 }
 
 fn one() -> usize {

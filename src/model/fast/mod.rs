@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use self::kernels::{PackedMatrix, Sequences};
 use self::ops::{Dense, DenseAddNorm, LowRank, VarlenAttention};
 use super::arch::block::Names;
-use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, roberta, under};
+use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, under};
 use crate::error::{Error, Result};
 
 /// Which implementation runs the encoder.
@@ -85,14 +85,33 @@ enum HeadKind {
     ClassificationHead,
 }
 
+/// The sizes BERT and RoBERTa configs share, with each architecture's defaults applied where a
+/// field is missing (as `arch::bert::Config` and `arch::roberta::Config` do).
+#[derive(serde::Deserialize)]
+struct BertLikeConfig {
+    hidden_size: usize,
+    intermediate_size: usize,
+    num_attention_heads: usize,
+    num_hidden_layers: usize,
+    vocab_size: usize,
+    max_position_embeddings: usize,
+    #[serde(default)]
+    hidden_act: Activation,
+    type_vocab_size: Option<usize>,
+    layer_norm_eps: Option<f64>,
+    pad_token_id: Option<u32>,
+}
+
 impl Spec {
     /// The spec of `config_json`, if the fast path computes that model exactly: BERT,
     /// DistilBERT or RoBERTa / XLM-R with GELU in its exact (erf) form.
     pub fn from_config(config_json: &str) -> Option<Spec> {
         let model_type = serde_json::from_str::<serde_json::Value>(config_json).ok()?.get("model_type")?.as_str()?.to_owned();
         match model_type.as_str() {
-            "bert" => {
-                let c: bert::Config = serde_json::from_str(config_json).ok()?;
+            "bert" | "roberta" | "xlm-roberta" => {
+                // One config shape; RoBERTa differs in defaults, positions, segments and head.
+                let is_bert = model_type == "bert";
+                let c: BertLikeConfig = serde_json::from_str(config_json).ok()?;
                 (c.hidden_act == Activation::Gelu).then_some(Spec {
                     hidden: c.hidden_size,
                     intermediate: c.intermediate_size,
@@ -100,14 +119,14 @@ impl Spec {
                     layers: c.num_hidden_layers,
                     vocab: c.vocab_size,
                     positions: c.max_position_embeddings,
-                    segments: Some(c.type_vocab_size),
-                    segment_ids: true,
-                    position_offset: 0,
-                    eps: c.layer_norm_eps,
-                    root: "bert",
+                    segments: Some(c.type_vocab_size.unwrap_or(if is_bert { 2 } else { 1 })),
+                    segment_ids: is_bert,
+                    position_offset: if is_bert { 0 } else { c.pad_token_id.unwrap_or(1) as usize + 1 },
+                    eps: c.layer_norm_eps.unwrap_or(if is_bert { 1e-12 } else { 1e-5 }),
+                    root: if is_bert { "bert" } else { "roberta" },
                     stack: "encoder.layer",
                     names: &bert::NAMES,
-                    head: HeadKind::Pooler,
+                    head: if is_bert { HeadKind::Pooler } else { HeadKind::ClassificationHead },
                 })
             }
             "distilbert" => {
@@ -127,25 +146,6 @@ impl Spec {
                     stack: "transformer.layer",
                     names: &distilbert::NAMES,
                     head: HeadKind::PreClassifier,
-                })
-            }
-            "roberta" | "xlm-roberta" => {
-                let c: roberta::Config = serde_json::from_str(config_json).ok()?;
-                (c.hidden_act == Activation::Gelu).then_some(Spec {
-                    hidden: c.hidden_size,
-                    intermediate: c.intermediate_size,
-                    heads: c.num_attention_heads,
-                    layers: c.num_hidden_layers,
-                    vocab: c.vocab_size,
-                    positions: c.max_position_embeddings,
-                    segments: Some(c.type_vocab_size),
-                    segment_ids: false,
-                    position_offset: c.pad_token_id as usize + 1,
-                    eps: c.layer_norm_eps,
-                    root: "roberta",
-                    stack: "encoder.layer",
-                    names: &bert::NAMES,
-                    head: HeadKind::ClassificationHead,
                 })
             }
             _ => None,
