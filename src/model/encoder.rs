@@ -41,6 +41,17 @@ pub fn dtype(name: &str, model_type: &str) -> Result<DType> {
     Ok(dtype)
 }
 
+/// The weights of `files` as the path that will run them wants them: the fast path copies each
+/// tensor into its own layout, so it reads them one at a time from the file; the reference path
+/// keeps candle's tensors themselves, so it reads them all at once.
+pub fn weights(files: &ModelFiles, options: &ModelOptions, config_json: &str, dtype: DType, device: &Device) -> Result<VarBuilder<'static>> {
+    if super::fast::spec_for(options.kernels, config_json, dtype, device).is_some() {
+        files.lazy_weights(dtype, device)
+    } else {
+        Ok(VarBuilder::from_tensors(files.load_tensors(device)?, dtype, device))
+    }
+}
+
 #[derive(Deserialize)]
 struct Header {
     #[serde(default)]
@@ -80,13 +91,7 @@ impl LoadedEncoder {
             *slot = name;
         }
         let dtype = dtype(&options.dtype, &shape.model_type)?;
-        // The fast path copies each tensor into its own layout: read them one at a time from the
-        // mapped file. The reference path keeps candle's tensors themselves: read them all.
-        let vb = if super::fast::spec_for(options.kernels, &text, dtype, &device).is_some() {
-            files.lazy_weights(dtype, &device)?
-        } else {
-            VarBuilder::from_tensors(files.load_tensors(&device)?, dtype, &device)
-        };
+        let vb = weights(&files, options, &text, dtype, &device)?;
         let encoder = arch::load_encoder(&text, vb.clone(), options.kernels).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         let max_length = options.max_length.min(shape.max_tokens);
         let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;

@@ -150,8 +150,8 @@ impl ModelFiles {
     pub fn load_tensors(&self, device: &Device) -> Result<HashMap<String, Tensor>> {
         match &self.weights {
             Weights::Full(path) => Ok(normalise_names(load_safetensors(path, device)?)),
-            Weights::Lora { base, adapter, .. } => {
-                let (scale, adapter_tensors) = self.adapter(adapter, device)?;
+            Weights::Lora { base, adapter, config } => {
+                let (scale, adapter_tensors) = read_adapter(config, adapter, device)?;
                 let base_tensors = normalise_names(load_safetensors(base, device)?);
                 merge_lora(base_tensors, adapter_tensors, scale).map_err(|message| Error::model(adapter.display(), message))
             }
@@ -159,17 +159,18 @@ impl ModelFiles {
     }
 
     /// The weights as a [`VarBuilder`] that reads each tensor from the file when it is asked for
-    /// (one positioned read straight into the tensor's memory), instead of all of them up front: a
-    /// loader that copies tensors into its own layout (the fast path) then never holds the file,
-    /// a full set of tensors and its own copy at once. A LoRA adapter is kept apart: each adapted layer gets `<module>.lora_down` (`A`,
-    /// `[r, in]`) and `<module>.lora_up` (`scale · B`, `[out, r]`) beside its untouched base weight,
-    /// which is then the very one another model on the same base holds. Names resolve as
-    /// [`ModelFiles::load_tensors`] gives them, with or without a `bert.` prefix.
+    /// (one positioned read straight into the tensor's memory), instead of all of them up front:
+    /// a loader that copies tensors into its own layout (the fast path) then never holds the
+    /// file, a full set of tensors and its own copy at once. A LoRA adapter is kept apart: each
+    /// adapted layer gets `<module>.lora_down` (`A`, `[r, in]`) and `<module>.lora_up`
+    /// (`scale · B`, `[out, r]`) beside its untouched base weight, which is then the very one
+    /// another model on the same base holds. Names resolve as [`ModelFiles::load_tensors`] gives
+    /// them, with or without a `bert.` prefix.
     pub fn lazy_weights(&self, dtype: DType, device: &Device) -> Result<VarBuilder<'static>> {
         let (base, extra) = match &self.weights {
             Weights::Full(path) => (path, HashMap::new()),
-            Weights::Lora { base, adapter, .. } => {
-                let (scale, adapter_tensors) = self.adapter(adapter, device)?;
+            Weights::Lora { base, adapter, config } => {
+                let (scale, adapter_tensors) = read_adapter(config, adapter, device)?;
                 let (pairs, whole) = parse_adapter(adapter_tensors).map_err(|message| Error::model(adapter.display(), message))?;
                 let mut extra: HashMap<String, Tensor> = whole;
                 for (module, (a, b)) in pairs {
@@ -182,18 +183,6 @@ impl ModelFiles {
         };
         let file = TensorFile::open(base)?;
         Ok(VarBuilder::from_backend(Box::new(LazyWeights { extra, file }), dtype, device.clone()))
-    }
-
-    /// An adapter's scale and tensors.
-    fn adapter(&self, adapter: &Path, device: &Device) -> Result<(f64, HashMap<String, Tensor>)> {
-        let Weights::Lora { config, .. } = &self.weights else { return Err(Error::model(adapter.display(), "not an adapter")) };
-        let text = std::fs::read_to_string(config).map_err(|e| Error::io(config, e))?;
-        let adapter_config: AdapterConfig = serde_json::from_str(&text).map_err(|e| Error::model(config.display(), format!("adapter_config.json: {e}")))?;
-        if adapter_config.use_dora {
-            return Err(Error::model(config.display(), "DoRA adapters are not supported"));
-        }
-        let scale = if adapter_config.use_rslora { adapter_config.lora_alpha / (adapter_config.r as f64).sqrt() } else { adapter_config.lora_alpha / adapter_config.r as f64 };
-        Ok((scale, load_safetensors(adapter, device)?))
     }
 
     /// The base model directory name a LoRA adapter declares, if any.
@@ -253,6 +242,17 @@ fn normalise_names(tensors: HashMap<String, Tensor>) -> HashMap<String, Tensor> 
 fn strip_prefixes(name: &str) -> &str {
     let name = name.strip_prefix("base_model.model.").unwrap_or(name);
     name.strip_prefix("bert.").unwrap_or(name)
+}
+
+/// A LoRA adapter's scale (from `adapter_config.json`) and its tensors.
+fn read_adapter(config: &Path, adapter: &Path, device: &Device) -> Result<(f64, HashMap<String, Tensor>)> {
+    let text = std::fs::read_to_string(config).map_err(|e| Error::io(config, e))?;
+    let adapter_config: AdapterConfig = serde_json::from_str(&text).map_err(|e| Error::model(config.display(), format!("adapter_config.json: {e}")))?;
+    if adapter_config.use_dora {
+        return Err(Error::model(config.display(), "DoRA adapters are not supported"));
+    }
+    let scale = if adapter_config.use_rslora { adapter_config.lora_alpha / (adapter_config.r as f64).sqrt() } else { adapter_config.lora_alpha / adapter_config.r as f64 };
+    Ok((scale, load_safetensors(adapter, device)?))
 }
 
 /// One tensor's place in a safetensors file.

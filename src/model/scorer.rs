@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use candle_core::{D, DType, Device};
-use candle_nn::VarBuilder;
 use serde::{Deserialize, Serialize};
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
@@ -167,13 +166,7 @@ impl Scorer {
             .map_err(|e| Error::model(&files.id, format!("config.json: {e}")))?;
         let labels = Labels::from_id2label(&classifier_config.id2label).map_err(|m| Error::model(&files.id, m))?;
         let dtype = super::encoder::dtype(&options.dtype, &shape.model_type)?;
-        // The fast path copies each tensor into its own layout: read them one at a time from the
-        // mapped file. The reference path keeps candle's tensors themselves: read them all.
-        let vb = if super::fast::spec_for(options.kernels, &config_text, dtype, &device).is_some() {
-            files.lazy_weights(dtype, &device)?
-        } else {
-            VarBuilder::from_tensors(files.load_tensors(&device)?, dtype, &device)
-        };
+        let vb = super::encoder::weights(files, &options, &config_text, dtype, &device)?;
         let classifier = arch::load_classifier(&config_text, vb, labels.names.len(), options.kernels)
             .map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         // Never feed more tokens than the model has positions for.

@@ -329,27 +329,25 @@ multiversion! {
     }
 }
 
-multiversion! {
-    /// Softmax of one row of scores in place.
-    fn softmax_row / softmax_row_generic / softmax_row_avx2 (row: &mut [f32]) {
-        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
-        for v in row.iter_mut() {
-            *v = exp(*v - max);
-        }
-        let total = lane_sum(row, |v| v);
-        let inverse = 1.0 / total;
-        for v in row.iter_mut() {
-            *v *= inverse;
-        }
+/// Softmax of one row of scores in place. Inlined into [`attend`], which is compiled for AVX2.
+#[inline(always)]
+fn softmax_row(row: &mut [f32]) {
+    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    for v in row.iter_mut() {
+        *v = exp(*v - max);
+    }
+    let total = lane_sum(row, |v| v);
+    let inverse = 1.0 / total;
+    for v in row.iter_mut() {
+        *v *= inverse;
     }
 }
 
-multiversion! {
-    /// `dst += a · x` (vectorised axpy).
-    fn axpy / axpy_generic / axpy_avx2 (dst: &mut [f32], a: f32, x: &[f32]) {
-        for (d, v) in dst.iter_mut().zip(x) {
-            *d += a * v;
-        }
+/// `dst += a · x`. Inlined into [`attend`], which is compiled for AVX2.
+#[inline(always)]
+fn axpy(dst: &mut [f32], a: f32, x: &[f32]) {
+    for (d, v) in dst.iter_mut().zip(x) {
+        *d += a * v;
     }
 }
 
@@ -388,7 +386,7 @@ multiversion! {
                 }
             }
             let scores = &mut scores[..len];
-            softmax_row_generic(scores);
+            softmax_row(scores);
             if head % SPAN == 0 {
                 // 32 output dimensions at a time, in four registers, accumulated over the keys.
                 for (span, chunk) in o.chunks_exact_mut(SPAN).enumerate() {
@@ -404,7 +402,7 @@ multiversion! {
                 }
             } else {
                 for (j, &p) in scores.iter().enumerate() {
-                    axpy_generic(o, p, &qkv[(rows.start + j) * stride + value_at..][..head]);
+                    axpy(o, p, &qkv[(rows.start + j) * stride + value_at..][..head]);
                 }
             }
         }
@@ -462,6 +460,7 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
     let head = hidden / heads;
     let scale = 1.0 / (head as f32).sqrt();
     let stride = 3 * hidden;
+    let queries = |s: usize| if first_only { sequences.rows(s).len().min(1) } else { sequences.rows(s).len() };
     let tasks: Vec<(usize, usize)> = (0..sequences.len()).flat_map(|s| (0..heads).map(move |h| (s, h))).collect();
     // Each task returns its [queries of the sequence, head] block; blocks are scattered after.
     let blocks: Vec<Vec<f32>> = tasks
@@ -469,18 +468,16 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
         .with_min_len(heads.min(4))
         .map(|&(s, h)| {
             let rows = sequences.rows(s);
-            let queries = if first_only { rows.len().min(1) } else { rows.len() };
-            let mut out = vec![0f32; queries * head];
+            let mut out = vec![0f32; queries(s) * head];
             attend(&mut out, qkv, rows, stride, hidden + h * head, 2 * hidden + h * head, h * head, head, scale);
             out
         })
         .collect();
-    let query_rows: Vec<usize> = (0..sequences.len()).map(|s| if first_only { sequences.rows(s).len().min(1) } else { sequences.rows(s).len() }).collect();
     let mut starts = Vec::with_capacity(sequences.len());
     let mut total = 0;
-    for &n in &query_rows {
+    for s in 0..sequences.len() {
         starts.push(total);
-        total += n;
+        total += queries(s);
     }
     let mut context = vec![0f32; total * hidden];
     for (&(s, h), block) in tasks.iter().zip(&blocks) {

@@ -1,5 +1,5 @@
-//! The fast CPU path for BERT-family encoders: the same arithmetic as [`super::arch::bert`], laid
-//! out for two CPU cores instead of for generality.
+//! The fast CPU path for BERT-family encoders: the same arithmetic as [`super::arch`]'s BERT,
+//! DistilBERT and RoBERTa, laid out for two CPU cores instead of for generality.
 //!
 //! - **Varlen packing.** A batch's tokens are packed into one `[tokens, hidden]` matrix with
 //!   the padding left out; every dense layer runs once over it, and attention runs per
@@ -10,16 +10,15 @@
 //!   AVX2 microkernel reads, which accumulates onto the bias (and residual) already in place.
 //! - **First tokens only at the end.** A classifier reads only `[CLS]`, so its last layer
 //!   computes attention, the feed-forward and the norms for those rows alone.
-//!
-//! - **Weights read once, shared.** Tensors are read one at a time from the memory-mapped
-//!   file as they are packed ([`crate::model::ModelFiles::lazy_weights`]); a LoRA adapter runs
+//! - **Weights read once, shared.** Tensors are read one at a time from the file as they are
+//!   packed ([`crate::model::ModelFiles::lazy_weights`]); a LoRA adapter runs
 //!   apart from its base (`x · Wᵀ + x · Aᵀ · Bᵀ`), so the name tagger and the sentence embedder
 //!   hold one copy of the base encoder ([`shared`]).
 //!
 //! It runs where it is exact to the reference: BERT, DistilBERT and RoBERTa / XLM-R with GELU
-//! (erf), f32, on the CPU. Everything
-//! else (CUDA, half precision, other activations, `--kernels reference`) runs the reference path,
-//! and a parity test holds the two together on the real model.
+//! (erf), f32, on the CPU. Everything else (CUDA, half precision, other activations and
+//! architectures, `--kernels reference`) runs the reference path, and parity tests hold the two
+//! together.
 
 pub mod kernels;
 pub mod ops;
@@ -32,7 +31,7 @@ use candle_nn::{Activation, VarBuilder};
 use rayon::prelude::*;
 
 use self::kernels::{PackedMatrix, Sequences};
-use self::ops::{Dense, DenseAddNorm, LowRank, VarlenAttention};
+use self::ops::{Dense, DenseAddNorm, LowRank, Projection, VarlenAttention};
 use super::arch::block::Names;
 use super::arch::{Batch, Encoder, SequenceClassifier, TanhHead, bert, distilbert, under};
 use crate::error::{Error, Result};
@@ -181,10 +180,12 @@ fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Linear> {
     let bias = vb.get(outputs, "bias")?.to_vec1::<f32>()?;
     let lora = if vb.contains_tensor("lora_down") {
         let down = vb.get_unchecked("lora_down")?;
-        let rank = down.dim(0)?;
-        let down = vb.get((rank, inputs), "lora_down")?.flatten_all()?.to_vec1::<f32>()?;
+        let (rank, down_inputs) = down.dims2()?;
+        if down_inputs != inputs {
+            return Err(Error::InvalidInput(format!("LoRA factor A is [{rank}, {down_inputs}] for a layer of {inputs} inputs")));
+        }
         let up = vb.get((outputs, rank), "lora_up")?.flatten_all()?.to_vec1::<f32>()?;
-        Some((down, up, rank))
+        Some((down.flatten_all()?.to_vec1::<f32>()?, up, rank))
     } else {
         None
     };
@@ -192,12 +193,10 @@ fn linear(vb: &VarBuilder, inputs: usize, outputs: usize) -> Result<Linear> {
 }
 
 impl Linear {
-    fn low_rank(&self, inputs: usize, outputs: usize) -> Option<LowRank> {
-        self.lora.as_ref().map(|(down, up, rank)| LowRank { down: PackedMatrix::from_out_in(down, *rank, inputs), up: PackedMatrix::from_out_in(up, outputs, *rank) })
-    }
-
-    fn dense(self, inputs: usize, outputs: usize, gelu: bool) -> Dense {
-        Dense { weight: shared::packed(&self.weight, outputs, inputs), lora: self.low_rank(inputs, outputs), bias: self.bias, gelu }
+    /// Packed for the microkernel; the base weight shared with any model that holds it too.
+    fn projection(self, inputs: usize, outputs: usize) -> Projection {
+        let lora = self.lora.as_ref().map(|(down, up, rank)| LowRank { down: PackedMatrix::from_out_in(down, *rank, inputs), up: PackedMatrix::from_out_in(up, outputs, *rank) });
+        Projection { weight: shared::packed(&self.weight, outputs, inputs), lora, bias: self.bias }
     }
 }
 
@@ -206,9 +205,9 @@ fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>, 
 }
 
 fn dense_add_norm(dense: &VarBuilder, norm_vb: &VarBuilder, inputs: usize, outputs: usize, eps: f64) -> Result<DenseAddNorm> {
-    let layer = linear(dense, inputs, outputs)?;
+    let projection = linear(dense, inputs, outputs)?.projection(inputs, outputs);
     let (gamma, beta, eps) = norm(norm_vb, outputs, eps)?;
-    Ok(DenseAddNorm { weight: shared::packed(&layer.weight, outputs, inputs), lora: layer.low_rank(inputs, outputs), bias: layer.bias, gamma, beta, eps })
+    Ok(DenseAddNorm { projection, gamma, beta, eps })
 }
 
 /// Q, K and V as one `[3 · hidden, hidden]` layer. Their LoRA updates, if any, stack the same
@@ -234,7 +233,7 @@ fn packed_qkv(parts: [Linear; 3], hidden: usize) -> Dense {
         }
         LowRank { down: PackedMatrix::from_out_in(&down, total, hidden), up: PackedMatrix::from_out_in(&up, 3 * hidden, total) }
     });
-    Dense { weight: shared::packed(&weight, 3 * hidden, hidden), lora, bias, gelu: false }
+    Dense { projection: Projection { weight: shared::packed(&weight, 3 * hidden, hidden), lora, bias }, gelu: false }
 }
 
 impl Block {
@@ -246,7 +245,7 @@ impl Block {
         Ok(Block {
             qkv: packed_qkv([q, k, v], hidden),
             attention_out: dense_add_norm(&vb.pp(names.attention_out), &vb.pp(names.attention_norm), hidden, hidden, eps)?,
-            intermediate: linear(&vb.pp(names.intermediate), hidden, inner)?.dense(hidden, inner, true),
+            intermediate: Dense { projection: linear(&vb.pp(names.intermediate), hidden, inner)?.projection(hidden, inner), gelu: true },
             output: dense_add_norm(&vb.pp(names.output), &vb.pp(names.output_norm), inner, hidden, eps)?,
             heads: spec.heads,
         })
@@ -266,9 +265,9 @@ impl Block {
 
 /// The values of a contiguous f32 CPU tensor's storage.
 fn values<'a>(storage: &'a candle_core::Storage, layout: &candle_core::Layout) -> Result<&'a [f32]> {
-    match (storage, layout.contiguous_offsets()) {
-        (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(data)), Some((start, end))) => Ok(&data[start..end]),
-        _ => Err(Error::InvalidInput("the fast path reads contiguous f32 CPU tensors only".into())),
+    match storage {
+        candle_core::Storage::Cpu(cpu) => Ok(ops::slice(cpu, layout, "embedding table")?),
+        _ => Err(Error::InvalidInput("the fast path reads CPU tensors only".into())),
     }
 }
 

@@ -11,7 +11,7 @@ use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, bail};
 use super::kernels::{self, PackedMatrix, Sequences};
 
 /// The contiguous f32 data behind a CPU tensor.
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
+pub(super) fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
     let CpuStorage::F32(data) = storage else { bail!("{what}: the fast path runs in f32 only") };
     match layout.contiguous_offsets() {
         Some((start, end)) => Ok(&data[start..end]),
@@ -36,24 +36,47 @@ pub struct LowRank {
     pub up: PackedMatrix,
 }
 
-/// `out += x · Wᵀ`, plus the low-rank update when there is one.
-fn project(out: &mut [f32], x: &[f32], m: usize, weight: &PackedMatrix, lora: Option<&LowRank>) {
-    kernels::matmul_packed(out, x, m, weight);
-    if let Some(lora) = lora {
-        let mut low = vec![0f32; m * lora.down.n()];
-        kernels::matmul_packed(&mut low, x, m, &lora.down);
-        kernels::matmul_packed(out, &low, m, &lora.up);
-    }
-}
-
-/// `x[tokens, k] · Wᵀ + bias`, then GELU when `gelu`.
-pub struct Dense {
+/// A dense layer's parameters: `x · Wᵀ + bias`, plus a LoRA update when there is one.
+pub struct Projection {
     /// `W`, packed for the microkernel (shared between models that hold the same one).
     pub weight: Arc<PackedMatrix>,
     /// A LoRA update applied at run time, if any.
     pub lora: Option<LowRank>,
     /// `[n]`.
     pub bias: Vec<f32>,
+}
+
+impl Projection {
+    /// `[m, n]` rows of `x · Wᵀ + bias (+ x · Aᵀ · Bᵀ)` for an `[m, k]` input, plus `residual`
+    /// when given: the output starts as the bias (or residual + bias) and the microkernel
+    /// accumulates onto it.
+    fn apply(&self, x: &CpuStorage, x_layout: &Layout, residual: Option<&[f32]>) -> candle_core::Result<(Vec<f32>, usize, usize)> {
+        let (m, k) = dims2(x_layout, "dense input")?;
+        let n = self.weight.n();
+        if k != self.weight.k() {
+            bail!("dense: input [{m}, {k}] does not fit weight [{n}, {}]", self.weight.k());
+        }
+        let mut out = vec![0f32; m * n];
+        match residual {
+            Some(residual) if residual.len() == m * n => kernels::fill_residual(&mut out, residual, &self.bias),
+            Some(residual) => bail!("dense: residual of {} values for an [{m}, {n}] output", residual.len()),
+            None => kernels::fill_rows(&mut out, &self.bias),
+        }
+        let x = slice(x, x_layout, "dense input")?;
+        kernels::matmul_packed(&mut out, x, m, &self.weight);
+        if let Some(lora) = &self.lora {
+            let mut low = vec![0f32; m * lora.down.n()];
+            kernels::matmul_packed(&mut low, x, m, &lora.down);
+            kernels::matmul_packed(&mut out, &low, m, &lora.up);
+        }
+        Ok((out, m, n))
+    }
+}
+
+/// `x[tokens, k] · Wᵀ + bias`, then GELU when `gelu`.
+pub struct Dense {
+    /// The layer's parameters.
+    pub projection: Projection,
     /// Apply exact-erf GELU to the result.
     pub gelu: bool,
 }
@@ -64,14 +87,7 @@ impl CustomOp1 for Dense {
     }
 
     fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (m, k) = dims2(x_layout, "dense input")?;
-        let n = self.weight.n();
-        if k != self.weight.k() {
-            bail!("dense: input [{m}, {k}] does not fit weight [{n}, {}]", self.weight.k());
-        }
-        let mut out = vec![0f32; m * n];
-        kernels::fill_rows(&mut out, &self.bias);
-        project(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight, self.lora.as_ref());
+        let (mut out, m, n) = self.projection.apply(x, x_layout, None)?;
         if self.gelu {
             kernels::gelu_in_place(&mut out, n);
         }
@@ -82,12 +98,8 @@ impl CustomOp1 for Dense {
 /// `LayerNorm(residual + x[tokens, k] · Wᵀ + bias)`: the output projection, the residual add
 /// and the norm of a post-norm block in one pass over the result.
 pub struct DenseAddNorm {
-    /// `W`, packed for the microkernel (shared between models that hold the same one).
-    pub weight: Arc<PackedMatrix>,
-    /// A LoRA update applied at run time, if any.
-    pub lora: Option<LowRank>,
-    /// `[n]`.
-    pub bias: Vec<f32>,
+    /// The layer's parameters.
+    pub projection: Projection,
     /// LayerNorm weight `[n]`.
     pub gamma: Vec<f32>,
     /// LayerNorm bias `[n]`.
@@ -103,13 +115,11 @@ impl CustomOp2 for DenseAddNorm {
 
     fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout, residual: &CpuStorage, residual_layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
         let ((m, k), (rm, rn)) = (dims2(x_layout, "dense input")?, dims2(residual_layout, "residual")?);
-        let n = self.weight.n();
-        if k != self.weight.k() || (rm, rn) != (m, n) {
-            bail!("dense-add-norm: input [{m}, {k}], weight [{n}, {}], residual [{rm}, {rn}] do not fit", self.weight.k());
+        let n = self.projection.weight.n();
+        if (rm, rn) != (m, n) {
+            bail!("dense-add-norm: input [{m}, {k}], weight [{n}, {}], residual [{rm}, {rn}] do not fit", self.projection.weight.k());
         }
-        let mut out = vec![0f32; m * n];
-        kernels::fill_residual(&mut out, slice(residual, residual_layout, "residual")?, &self.bias);
-        project(&mut out, slice(x, x_layout, "dense input")?, m, &self.weight, self.lora.as_ref());
+        let (mut out, m, n) = self.projection.apply(x, x_layout, Some(slice(residual, residual_layout, "residual")?))?;
         kernels::layer_norm_in_place(&mut out, &self.gamma, &self.beta, self.eps);
         Ok((CpuStorage::F32(out), Shape::from((m, n))))
     }

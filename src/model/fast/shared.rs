@@ -1,6 +1,6 @@
 //! Weights the fast path has already laid out, shared between the models of one process. The
 //! name tagger is a LoRA adapter over the same base encoder the sentence embedder is; with the
-//! adapter kept apart ([`crate::model::LoraMode::Apart`]) both hold byte-identical base
+//! adapter kept apart ([`crate::model::ModelFiles::lazy_weights`]) both hold byte-identical base
 //! matrices and embedding tables, and this keeps one copy of each (about 90 MB for MiniLM).
 //!
 //! Keys are a hash of the content; a hit is compared in full before it is shared, so a hash
@@ -37,7 +37,7 @@ impl<T> Cache<T> {
     }
 
     /// The live `T` under `key` that `same` accepts, else `make()`, remembered.
-    fn get_or_insert(&self, key: u64, same: impl Fn(&T) -> bool, make: impl FnOnce() -> T) -> Arc<T> {
+    fn get_or_insert(&self, key: u64, same: impl Fn(&T) -> bool, make: impl FnOnce() -> Arc<T>) -> Arc<T> {
         // A poisoned lock only means another load panicked; the map itself is still sound.
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let bucket = entries.entry(key).or_default();
@@ -45,23 +45,9 @@ impl<T> Cache<T> {
         if let Some(found) = bucket.iter().filter_map(Weak::upgrade).find(|t| same(t)) {
             return found;
         }
-        let made = Arc::new(make());
+        let made = make();
         bucket.push(Arc::downgrade(&made));
         made
-    }
-
-    /// The live `T` under `key` that `same` accepts, else `candidate` itself, remembered (no
-    /// copy either way).
-    fn get_or_keep_by(&self, key: u64, candidate: T, same: impl Fn(&T, &T) -> bool) -> Arc<T> {
-        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let bucket = entries.entry(key).or_default();
-        bucket.retain(|weak| weak.strong_count() > 0);
-        if let Some(found) = bucket.iter().filter_map(Weak::upgrade).find(|t| same(t, &candidate)) {
-            return found;
-        }
-        let kept = Arc::new(candidate);
-        bucket.push(Arc::downgrade(&kept));
-        kept
     }
 }
 
@@ -71,7 +57,7 @@ static TABLES: Cache<Tensor> = Cache::new();
 /// `weight` (`[n, k]`, a linear layer's `[out, in]`) packed, or the copy another model packed.
 pub fn packed(weight: &[f32], n: usize, k: usize) -> Arc<PackedMatrix> {
     let key = fingerprint(&[n, k], weight);
-    MATRICES.get_or_insert(key, |known| known.n() == n && known.k() == k && known.holds(weight), || PackedMatrix::from_out_in(weight, n, k))
+    MATRICES.get_or_insert(key, |known| known.n() == n && known.k() == k && known.holds(weight), || Arc::new(PackedMatrix::from_out_in(weight, n, k)))
 }
 
 /// `table` (an embedding table, f32 on the CPU), or the identical one another model holds.
@@ -80,16 +66,18 @@ pub fn table(table: Tensor) -> Result<Arc<Tensor>> {
         let (storage, layout) = table.storage_and_layout();
         fingerprint(table.dims(), super::values(&storage, layout)?)
     };
-    let same = |known: &Tensor, table: &Tensor| -> bool {
+    // Kept as it is when no model holds its like: no copy either way.
+    let candidate = Arc::new(table);
+    let same = |known: &Tensor| -> bool {
         let (a, a_layout) = known.storage_and_layout();
-        let (b, b_layout) = table.storage_and_layout();
-        known.dims() == table.dims()
+        let (b, b_layout) = candidate.storage_and_layout();
+        known.dims() == candidate.dims()
             && match (super::values(&a, a_layout), super::values(&b, b_layout)) {
                 (Ok(a), Ok(b)) => a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
                 _ => false,
             }
     };
-    Ok(TABLES.get_or_keep_by(key, table, same))
+    Ok(TABLES.get_or_insert(key, same, || candidate.clone()))
 }
 
 #[cfg(test)]
