@@ -236,7 +236,9 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
             .collect();
         let mut candidates = Vec::new();
         for (index, actor) in catalog.iter().enumerate() {
-            for alias in &actor.aliases {
+            // A titled form ("Rear Adm. John Kirby") is reported, not searched: its title is
+            // where affiliations look ("Pentagon spokesman", "Russian President").
+            for alias in actor.aliases.iter().filter(|a| !is_titled_alias(actor, a)) {
                 for span in find_phrase(&sentence.text, alias, false) {
                     candidates.push((span, index));
                 }
@@ -292,6 +294,11 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
                 let surface = &text[m.span.0..m.span.1];
                 if !used.iter().any(|u| u == surface) {
                     used.push(surface.to_string());
+                }
+            }
+            for alias in actor.aliases.iter().filter(|a| is_titled_alias(&actor, a)) {
+                if !used.contains(alias) && used.iter().any(|u| alias.ends_with(u.as_str())) {
+                    used.push(alias.clone());
                 }
             }
             if actor.source == ActorSource::Caller {
@@ -360,6 +367,11 @@ fn is_location(before: &str) -> bool {
         }
     }
     false
+}
+
+/// Whether `alias` is a name the text wrote with a title before it ("King Abdullah").
+fn is_titled_alias(actor: &Actor, alias: &str) -> bool {
+    actor.source == ActorSource::Name && actor.kind == ActorKind::Person && names::starts_with_title(alias)
 }
 
 /// Caller actors, then (with `discover`) gazetteer entries and the people and organisations

@@ -17,7 +17,10 @@ use crate::text::Sentence;
 /// Titles and roles that come before a name and are not part of it.
 pub const TITLES: &str = r"(?:Vice President|President|Prime Minister|Premier|Chancellor|Foreign Minister|Defen[cs]e Minister|Finance Minister|Interior Minister|Health Minister|Minister|Secretary of State|Defen[cs]e Secretary|Foreign Secretary|Home Secretary|Press Secretary|Secretary-General|Secretary General|Secretary|Senator|Sen\.?|Congressman|Congresswoman|Rep\.?|Representative|Governor|Gov\.?|Mayor|Lt\.? Gen\.?|Maj\.? Gen\.?|Brig\.? Gen\.?|Lieutenant General|Major General|Brigadier General|General|Gen\.?|Rear Admiral|Rear Adm\.?|Admiral|Adm\.?|Colonel|Col\.?|Lt\.? Col\.?|Major|Maj\.?|Captain|Capt\.?|Lieutenant|Lt\.?|Sergeant|Sgt\.?|Staff Sgt\.?|Army Sgt\.?|Pvt\.?|Air Chief Marshal|Air Marshal|Marshal|King|Queen|Prince|Princess|Crown Prince|Emir|Sultan|Pope|Ayatollah|Sheikh|Mullah|Imam|Rabbi|Rev\.?|Reverend|Father|Mr\.??|Mrs\.??|Ms\.??|Miss|Dr\.??|Professor|Prof\.?|Judge|Justice|Ambassador|Attorney General|District Attorney|Prosecutor|[Ss]pokesman|[Ss]pokeswoman|[Ss]pokesperson|[Cc]hairman|[Cc]hairwoman|[Cc]hair|Speaker|[Ll]eader|Commissioner|Commander|Director|Chief|Envoy|envoy|CEO|Chief Executive|Officer|Detective|Inspector|Superintendent|Sir|Lord|Lady|Dame)";
 
-const NAME: &str = r"([A-Z][\p{Ll}'’\-]+(?:\s+(?:[A-Z][\p{Ll}'’\-]+|[A-Z](?:\.|\b))){0,3})";
+/// Lower-case particles inside names: "Bill de Blasio", "Mohammed bin Salman", "Ahmad Saddag
+/// al-Dulaimi" (the Arabic article is written joined to the next word).
+const PARTICLES: &[&str] = &["de", "da", "di", "du", "del", "della", "dos", "das", "van", "von", "der", "den", "ter", "le", "la", "bin", "ibn", "bint", "abu", "al", "el"];
+const NAME: &str = r"((?:(?:de|van|von)\s+)?[A-Z][\p{L}'’\-]+(?:\s+(?:(?:de|da|di|du|del|dos|van|von|der|bin|ibn|bint|abu)\s+)?(?:(?:al|el)-[A-Z][\p{L}'’\-]+|[A-Z][\p{L}'’\-]+|[A-Z](?:\.|\b))){0,3})";
 
 static TITLED_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b{TITLES}\s+{NAME}")).expect("TITLED_NAME is a valid regex")
@@ -30,6 +33,12 @@ static SPEAKER_NAME: LazyLock<Regex> = LazyLock::new(|| {
 static LEADING_TITLES: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"^(?:(?:former|Former|then-|the|The)\s+)*(?:{TITLES}(?:\s+|$))+")).expect("LEADING_TITLES is a valid regex")
 });
+static INNER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(r"\b{TITLES}\s+")).expect("INNER_TITLE is a valid regex")
+});
+static PARTICLE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\s(?:(?:de|da|di|du|del|dos|van|von|der|bin|ibn|bint|abu)\s[A-Z][\p{L}'’\-]+|(?:al|el)-[A-Z][\p{L}'’\-]+)").expect("PARTICLE_AFTER is a valid regex")
+});
 static ACRONYM_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*\(\s*([A-Z][A-Za-z0-9&\-\.]{1,9})\s*\)").expect("ACRONYM_AFTER is a valid regex"));
 
 /// Capitalised words that are never part of a person's name.
@@ -38,6 +47,12 @@ const NOT_NAMES: &[&str] = &[
     "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March",
     "April", "May", "June", "July", "August", "September", "October", "November", "December", "Today", "Both",
     "Other", "Instead", "Officials", "Reuters", "However", "He", "She", "It", "They", "We", "I", "His", "Her",
+    "Meanwhile", "Yesterday", "Earlier", "Later", "Also", "Now", "Then", "Since", "During", "Despite", "For", "From",
+    "By", "As", "If", "Under", "Last", "Several", "Many", "Some", "Although", "Though", "Because", "Whether", "Unlike",
+    "Like", "Until", "Amid", "Among", "Following", "Including", "Asked", "Speaking", "Citing", "Even", "Only", "Just",
+    "Neither", "Either", "Nor", "Yet", "So", "Or", "Not", "No", "Most", "All", "Such", "These", "Those", "Their", "Its",
+    "Our", "My", "Your", "What", "Who", "Why", "How", "Where", "There", "Here", "Thus", "Still", "Already", "Indeed",
+    "Moreover", "Furthermore", "Nevertheless", "Meanwhile,", "According",
 ];
 
 /// The smallest tagger score for a name to be trusted.
@@ -49,7 +64,10 @@ pub const MIN_ENTITY_SCORE: f32 = 0.5;
 pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known: &[Actor]) -> Vec<Actor> {
     let is_known = |name: &str| known.iter().any(|a| a.aliases.iter().any(|x| x == name));
     let mut people: Vec<String> = Vec::new();
+    // (name, how the text wrote it with a title: "King Abdullah", "Col. Warren")
+    let mut titled: Vec<(String, String)> = Vec::new();
     let mut organisations: Vec<(String, Option<String>)> = Vec::new(); // (name, acronym)
+    let mut short_forms: Vec<(String, String)> = Vec::new(); // (organisation, the tagger's cut of it)
     for sentence in sentences {
         let text = sentence.text.as_str();
         if let Some(tagged) = entities.and_then(|e| e.get(sentence.index)) {
@@ -57,14 +75,32 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                 let Some(raw) = text.get(entity.span.0..entity.span.1) else { continue };
                 match entity.kind {
                     EntityKind::Person => {
+                        // ... and a name's particle part after the span ("Sabah al-Jouburi").
+                        let mut end = entity.span.1;
+                        while let Some(more) = text.get(end..).and_then(|rest| PARTICLE_AFTER.find(rest)) {
+                            end += more.end();
+                        }
+                        let raw = text.get(entity.span.0..end).unwrap_or(raw);
                         if let Some(name) = tidy_person(raw, known) {
+                            titled.extend(titled_form(raw, &name).map(|form| (name.clone(), form)));
                             if !people.contains(&name) {
                                 people.push(name);
                             }
                         }
                     }
                     EntityKind::Organisation => {
+                        // The tagger often cuts an organisation's first word off ("Benevolent
+                        // Association" in "Sergeants Benevolent Association"): take it back.
+                        let start = extend_left(text, entity.span.0);
+                        let cut = tidy_organisation(raw).filter(|_| start < entity.span.0);
+                        let raw = text.get(start..entity.span.1).unwrap_or(raw);
                         let Some(name) = tidy_organisation(raw) else { continue };
+                        // The cut form stays an alias: the text may use it alone ("the High Court").
+                        if let Some(cut) = cut.filter(|c| c.contains(' ') && !is_known(c)) {
+                            if !short_forms.iter().any(|(_, c)| *c == cut) {
+                                short_forms.push((name.clone(), cut));
+                            }
+                        }
                         if is_known(&name) || is_known(&format!("the {name}")) {
                             continue;
                         }
@@ -82,9 +118,13 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                 }
             }
         }
-        let patterned = TITLED_NAME.captures_iter(text).filter_map(|c| c.get(1)).chain(SPEAKER_NAME.captures_iter(text).filter_map(|c| c.get(1).or_else(|| c.get(2))));
-        for found in patterned {
-            if let Some(name) = tidy_person(found.as_str(), known) {
+        let patterned = TITLED_NAME
+            .captures_iter(text)
+            .filter_map(|c| Some((c.get(1)?.as_str(), c.get(0).map(|whole| whole.as_str()))))
+            .chain(SPEAKER_NAME.captures_iter(text).filter_map(|c| Some((c.get(1).or_else(|| c.get(2))?.as_str(), None))));
+        for (found, whole) in patterned {
+            if let Some(name) = tidy_person(found, known) {
+                titled.extend(whole.and_then(|w| titled_form(w, &name)).map(|form| (name.clone(), form)));
                 if !people.contains(&name) {
                     people.push(name);
                 }
@@ -92,14 +132,24 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         }
     }
     let mut actors = merge_people(people);
+    // Report the titled forms too: a reader (and a coder's alias list) knows "King Abdullah".
+    for (name, form) in titled {
+        if let Some(person) = actors.iter_mut().find(|p| p.aliases.contains(&name)) {
+            if !person.aliases.contains(&form) {
+                person.aliases.push(form);
+            }
+        }
+    }
     // An organisation whose acronym the tagger also found alone is one actor.
     let acronyms: Vec<String> = organisations.iter().filter_map(|(_, a)| a.clone()).collect();
     for (name, acronym) in organisations {
-        if acronyms.contains(&name) || actors.iter().any(|a| a.aliases.contains(&name)) {
+        let cut_of_another = short_forms.iter().any(|(full, cut)| *cut == name && *full != name);
+        if cut_of_another || acronyms.contains(&name) || actors.iter().any(|a| a.aliases.contains(&name)) {
             continue;
         }
         let mut aliases = vec![name.clone()];
         aliases.extend(acronym.filter(|a| !is_known(a)));
+        aliases.extend(short_forms.iter().filter(|(full, _)| *full == name).map(|(_, cut)| cut.clone()));
         actors.push(Actor { id: slug(&name), phrase: phrase_for_organisation(&name), name, kind: ActorKind::Organisation, source: ActorSource::Name, aliases });
     }
     actors
@@ -120,15 +170,34 @@ fn phrase_for_organisation(name: &str) -> String {
 /// or it names a known place.
 pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
     // Titles written in lower case ("rear admiral John Kirby") go with the capitalised ones.
-    let raw = raw.trim();
-    let first_capital = raw.split_whitespace().position(|w| w.chars().next().is_some_and(char::is_uppercase)).unwrap_or(0);
-    let raw = raw.split_whitespace().skip(first_capital).collect::<Vec<_>>().join(" ");
+    let raw = raw.trim().trim_end_matches([',', ';', ':', ')', '"', '”', '“']);
+    let all: Vec<&str> = raw.split_whitespace().collect();
+    let mut first_capital = all.iter().position(|w| w.chars().next().is_some_and(char::is_uppercase)).unwrap_or(0);
+    if first_capital > 0 && is_particle(all[first_capital - 1]) {
+        first_capital -= 1;
+    }
+    let raw = all[first_capital..].join(" ");
     let stripped = LEADING_TITLES.replace(&raw, "");
+    // A role inside the span goes with everything before it: "Ministry spokesman Saad Maan
+    // Ibrahim", "Army Col. Steve Warren", "Dera chief Gurmeet Ram Rahim Singh".
     let mut words: Vec<&str> = stripped.split_whitespace().collect();
+    if let Some(role) = words.iter().rposition(|w| w.chars().next().is_some_and(char::is_lowercase) && !is_particle(w)) {
+        if words[role + 1..].iter().any(|w| w.chars().next().is_some_and(char::is_uppercase)) {
+            words.drain(..=role);
+        }
+    }
+    let rest = words.join(" ");
+    if let Some(title) = INNER_TITLE.find_iter(&rest).last() {
+        let after = &rest[title.end()..];
+        let plausible = after.split_whitespace().any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3);
+        if title.start() > 0 && plausible && after.chars().next().is_some_and(char::is_uppercase) {
+            words = after.split_whitespace().collect();
+        }
+    }
     while words.first().is_some_and(|w| NOT_NAMES.contains(w)) {
         words.remove(0);
     }
-    while words.last().is_some_and(|w| NOT_NAMES.contains(w) || w.trim_end_matches('.').chars().count() == 1 || w.chars().next().is_some_and(char::is_lowercase)) {
+    while words.last().is_some_and(|w| NOT_NAMES.contains(w) || w.trim_end_matches('.').chars().count() == 1 || w.chars().next().is_some_and(char::is_lowercase) && !is_joined_particle(w)) {
         words.pop();
     }
     let mut name = words.join(" ");
@@ -137,7 +206,7 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
             name = stripped.to_string();
         }
     }
-    let capitalised = name.chars().next().is_some_and(char::is_uppercase);
+    let capitalised = name.split_whitespace().find(|w| !is_particle(w)).and_then(|w| w.chars().next()).is_some_and(char::is_uppercase);
     // Names can end in "-ian" (Brian, Adrian): only known adjectives and "-ish" words go.
     let adjective = !name.contains(' ') && (name.ends_with("ish") || Gazetteer::builtin().adjectives.iter().any(|(a, _)| *a == name));
     let is_known_place = known.iter().any(|a| a.kind != ActorKind::Person && a.aliases.iter().any(|x| *x == name));
@@ -145,6 +214,67 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
         return None;
     }
     Some(name)
+}
+
+/// Where an organisation's name starts when the up to two capitalised words just before
+/// `start` belong to it: not sentence words, titles, possessives or known places.
+fn extend_left(text: &str, start: usize) -> usize {
+    let mut start = start;
+    for _ in 0..2 {
+        let Some(before) = text.get(..start) else { break };
+        let Some(gap) = before.strip_suffix(' ') else { break };
+        let word_start = gap.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = &gap[word_start..];
+        let name_like = word.chars().next().is_some_and(char::is_uppercase)
+            && word.chars().all(|c| c.is_alphabetic() || c == '-' || c == '.')
+            && !NOT_NAMES.contains(&word)
+            && !LEADING_TITLES.is_match(word);
+        if !name_like {
+            break;
+        }
+        start = word_start;
+    }
+    start
+}
+
+/// `raw` as the text wrote it when it is `name` after titles only ("King Abdullah",
+/// "Commander Richard Walton"); `None` when it is the name itself or has other words before it.
+fn titled_form(raw: &str, name: &str) -> Option<String> {
+    let mut form = raw.trim().trim_end_matches([',', ';', ':', ')', '"', '”', '“']);
+    for prefix in ["the ", "The "] {
+        form = form.strip_prefix(prefix).unwrap_or(form);
+    }
+    for suffix in ["'s", "’s"] {
+        form = form.strip_suffix(suffix).unwrap_or(form);
+    }
+    let prefix = form.strip_suffix(name)?;
+    let only_titles = !prefix.trim().is_empty() && LEADING_TITLES.find(prefix).is_some_and(|m| m.end() == prefix.len());
+    only_titles.then(|| form.to_string())
+}
+
+/// Whether `alias` opens with a title ("King Abdullah", "Col. Warren").
+pub fn starts_with_title(alias: &str) -> bool {
+    LEADING_TITLES.find(alias).is_some_and(|m| m.end() > 0 && m.end() < alias.len())
+}
+
+/// The family name with its particles: "de Blasio", "bin Laden", "Putin".
+fn surname(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let mut start = words.len().saturating_sub(1);
+    while start > 0 && PARTICLES.contains(&words[start - 1]) {
+        start -= 1;
+    }
+    words[start..].join(" ")
+}
+
+/// A particle written alone ("de", "bin") or joined to the next name ("al-Dulaimi").
+fn is_particle(word: &str) -> bool {
+    PARTICLES.contains(&word) || is_joined_particle(word)
+}
+
+/// "al-Dulaimi", "el-Sisi": the particle joined to a capitalised name.
+fn is_joined_particle(word: &str) -> bool {
+    word.split_once('-').is_some_and(|(particle, rest)| PARTICLES.contains(&particle) && rest.chars().next().is_some_and(char::is_uppercase))
 }
 
 /// Word endings of nationality and religion adjectives ("Kurdish", "Jordanian", "Sunni"), which
@@ -181,9 +311,9 @@ fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
     names.sort_by_key(|n| std::cmp::Reverse(n.split_whitespace().count()));
     let mut people: Vec<Actor> = Vec::new();
     for name in names {
-        let surname = name.split_whitespace().last().unwrap_or(&name).to_string();
+        let surname = surname(&name);
         let joins = |p: &Actor| {
-            p.aliases.contains(&name) || p.aliases.contains(&surname) || p.name.split_whitespace().last() == Some(surname.as_str()) && name.split_whitespace().count() > 1 && p.name.starts_with(name.split_whitespace().next().unwrap_or(""))
+            p.aliases.contains(&name) || p.aliases.contains(&surname) || (p.name == surname || p.name.ends_with(&format!(" {surname}"))) && name.split_whitespace().count() > 1 && p.name.starts_with(name.split_whitespace().next().unwrap_or(""))
         };
         if let Some(person) = people.iter_mut().find(|p| joins(p)) {
             if !person.aliases.contains(&name) {
@@ -239,7 +369,7 @@ mod tests {
         let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
         let names: Vec<&str> = actors.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(names, vec!["John Kirby", "Democratic Union Party", "Vice Media"], "the Pentagon is the gazetteer's");
-        assert_eq!(actors[0].aliases, vec!["John Kirby", "Kirby"]);
+        assert_eq!(actors[0].aliases, vec!["John Kirby", "Kirby", "Rear Adm. John Kirby"]);
         assert_eq!(actors[1].aliases, vec!["Democratic Union Party", "PYD"]);
         assert_eq!(actors[1].phrase, "the Democratic Union Party");
         assert_eq!(actors[2].kind, ActorKind::Organisation);
@@ -258,5 +388,44 @@ mod tests {
         assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
         assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
         assert_eq!(tidy_person("rear admiral John Kirby", &[]).as_deref(), Some("John Kirby"));
+    }
+
+    #[test]
+    fn names_keep_their_particles_and_lose_roles_and_punctuation() {
+        for (raw, expected) in [
+            ("Ahmad Saddag al-Dulaimi", "Ahmad Saddag al-Dulaimi"),
+            ("Mayor de Blasio", "de Blasio"),
+            ("Crown Prince Mohammed bin Salman", "Mohammed bin Salman"),
+            ("Richard Walton,", "Richard Walton"),
+            ("Ministry spokesman Saad Maan Ibrahim", "Saad Maan Ibrahim"),
+            ("Dera Sacha Sauda chief Gurmeet Ram Rahim Singh", "Gurmeet Ram Rahim Singh"),
+            ("Army Col. Steve Warren", "Steve Warren"),
+            ("Martin Luther King Jr.", "Martin Luther King Jr."),
+            ("John Major", "John Major"),
+        ] {
+            assert_eq!(tidy_person(raw, &[]).as_deref(), Some(expected), "{raw}");
+        }
+        assert_eq!(surname("Bill de Blasio"), "de Blasio");
+        assert_eq!(surname("Vladimir Putin"), "Putin");
+    }
+
+    #[test]
+    fn titled_forms_particles_and_cut_organisations_are_reported() {
+        let text = "Mayor Bill de Blasio backed the plan, and King Abdullah agreed. The Sergeants Benevolent Association objected, said Sabah al-Jouburi.";
+        let split = sentences(text);
+        let first = &split[0].text;
+        let second = &split[1].text;
+        let tagged = vec![
+            vec![entity(first, "Bill de Blasio", EntityKind::Person), entity(first, "Abdullah", EntityKind::Person)],
+            vec![entity(second, "Benevolent Association", EntityKind::Organisation), entity(second, "Sabah", EntityKind::Person)],
+        ];
+        let actors = discover(&split, Some(&tagged), &[]);
+        let find = |name: &str| actors.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("{name} in {actors:?}"));
+        assert!(find("Bill de Blasio").aliases.contains(&"de Blasio".to_string()));
+        assert!(find("Bill de Blasio").aliases.contains(&"Mayor Bill de Blasio".to_string()));
+        assert!(find("Abdullah").aliases.contains(&"King Abdullah".to_string()));
+        assert_eq!(find("Sergeants Benevolent Association").kind, ActorKind::Organisation);
+        find("Sabah al-Jouburi");
+        assert_eq!(titled_form("Pentagon spokesman John Kirby", "John Kirby"), None, "not only titles");
     }
 }
