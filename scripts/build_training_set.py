@@ -696,6 +696,21 @@ def stage4_sets(data: Path, articles: Path, train: list[Pair], reports: list[Pai
     return mix, real, dev
 
 
+def stage5_sets(stage4: list[Pair], seed: int, count: int = 8000,
+                replay: int = 16000) -> tuple[list[Pair], list[Pair]]:
+    """(stage-5 mix, valence dev pairs). The mix: stance against the tone of the words
+    (`news_reasoning.valence_templates`) and a replayed sample of the stage-4 mix, which already
+    keeps every dev text out."""
+    rng = random.Random(seed + 4)
+    valence = [as_pair(p) for p in news_reasoning.valence_templates(rng, count, "train")]
+    valence_dev = [as_pair(p) for p in news_reasoning.valence_templates(rng, 600, "dev")]
+    dev_texts = {text_key(p.premise) for p in valence_dev}
+    valence = [p for p in valence if text_key(p.premise) not in dev_texts]
+    mix = valence + rng.sample(stage4, min(replay, len(stage4)))
+    rng.shuffle(mix)
+    return mix, valence_dev
+
+
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -786,6 +801,9 @@ def main(argv: list[str] | None = None) -> int:
     write_jsonl(args.out / "stage4-dev.jsonl", stage4_dev)
     n_stage4 = write_jsonl(args.out / "stage4.jsonl", stage4)
     stage4_counts = Counter(f"{p.split}/{p.source}" for p in stage4 + stage4_dev)
+    stage5, valence_dev = stage5_sets(stage4, args.seed)
+    n_stage5 = write_jsonl(args.out / "stage5.jsonl", stage5)
+    write_jsonl(args.out / "valence-dev.jsonl", valence_dev)
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
@@ -797,6 +815,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"stage 4: {key:40s} {stage4_counts[key]:7d}")
     print(f"wrote a stage-4 mix of {n_stage4} pairs and {len(stage4_dev)} stage-4 dev pairs "
           f"(stage4.jsonl, stage4-dev.jsonl, news-real.jsonl)")
+    print(f"wrote a stage-5 mix of {n_stage5} pairs and {len(valence_dev)} held-out valence pairs "
+          f"(stage5.jsonl, valence-dev.jsonl)")
     return 0
 
 

@@ -203,13 +203,17 @@ def evidence_level(model, tokenizer, id2label, path: Path, templates: dict):
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     asked = []
     for article in rows:
-        actors = {a["id"]: a["name"] for a in article["actors"]}
+        actors = {a["id"]: a for a in article["actors"]}
         topics = {t["id"]: t["label"] for t in article["topics"]}
         for row in article["gold"]:
-            def hypothesis(key):
-                text = templates["stance"][key].format(actor=actors[row["actor"]], topic=topics[row["topic"]])
+            def hypothesis(key, sentence):
+                # The pipeline names the actor as the sentence does ("Bush", not "George W
+                # Bush"); the longest alias the sentence holds, else the canonical name.
+                actor = actors[row["actor"]]
+                named = [a for a in actor["aliases"] if re.search(r"\b" + re.escape(a) + r"\b", sentence)]
+                text = templates["stance"][key].format(actor=max(named, key=len) if named else actor["name"], topic=topics[row["topic"]])
                 return text[0].upper() + text[1:]
-            asked.append((row, [(e, hypothesis("supports")) for e in row["evidence"]] + [(e, hypothesis("opposes")) for e in row["evidence"]]))
+            asked.append((row, [(e, hypothesis("supports", e)) for e in row["evidence"]] + [(e, hypothesis("opposes", e)) for e in row["evidence"]]))
     flat = [pair for _, pairs in asked for pair in pairs]
     probs = predict(model, tokenizer, id2label, flat)
     at = 0
@@ -252,6 +256,8 @@ def main(argv=None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="at most this many pairs per source (0: all)")
     parser.add_argument("--stage4-dev", type=Path, default=ROOT / "work/data/stage4-dev.jsonl",
                         help="the fourth stage's dev pairs (news-real, reasoning, MultiNLI, PERSPECTRUM, P-Stance, ...); skipped when missing")
+    parser.add_argument("--valence-dev", type=Path, default=ROOT / "work/data/valence-dev.jsonl",
+                        help="held-out stance-against-tone pairs (the fifth stage's); skipped when missing")
     parser.add_argument("--actor-stance", type=Path, default=ROOT.parent / "shared/articles/actor-stance-dev.jsonl",
                         help="the actor-stance dev set, for the evidence-level metric; skipped when missing")
     parser.add_argument("--evidence-only", action="store_true",
@@ -274,6 +280,8 @@ def main(argv=None) -> int:
         rows += [json.loads(line) for line in open(args.compound_dev, encoding="utf-8")]
     if args.stage4_dev.exists():
         rows += [json.loads(line) for line in open(args.stage4_dev, encoding="utf-8")]
+    if args.valence_dev.exists():
+        rows += [json.loads(line) for line in open(args.valence_dev, encoding="utf-8")]
     if args.limit:
         per_source = defaultdict(list)
         for r in rows:
@@ -318,7 +326,7 @@ def main(argv=None) -> int:
         metrics["gwsd_macro_f1"], _ = macro(("gwsd", "news-sentence-stance"), ["favor", "against", "none"])
         metrics["ibm_claim_acc"] = acc(("ibm-claim-stance", "claim-stance"))
         metrics["arc_macro_f1"], _ = macro(("arc", "nli"), ["entailment", "neutral", "contradiction"])
-        for source in ("news-real", "news-reasoning"):
+        for source in ("news-real", "news-reasoning") + (("news-valence",) if args.valence_dev.exists() else ()):
             hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs) if r["source"] == source]
             metrics[f"{source.replace('-', '_')}_dev_acc"] = sum(hits) / max(1, len(hits))
     # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis),
@@ -354,7 +362,7 @@ def main(argv=None) -> int:
               "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment",
               "pstance_f_avg": "pstance/stance-author", "perspectrum_acc": "perspectrum/claim-perspective", "mnli_heldout_acc": "mnli/nli",
               "gwsd_macro_f1": "gwsd/news-sentence-stance", "ibm_claim_acc": "ibm-claim-stance/claim-stance", "arc_macro_f1": "arc/nli",
-              "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*",
+              "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*", "news_valence_dev_acc": "news-valence/*",
               "actor_stance_evidence_macro_f1": "actor-stance dev rows", "actor_stance_evidence_table_rule_macro_f1": "actor-stance dev rows"}
     for name, value in metrics.items():
         if name in compound_counts:

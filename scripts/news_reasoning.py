@@ -469,3 +469,141 @@ def read_arc(data: Path, reduce_body: Callable[[str, str], str], seed: int, unre
             premise = reduce_body(row["Headline"], bodies[body_id])
             if premise:
                 yield _pair(premise, row["Headline"], labels[stance], "arc", split, "nli", stance, "arc-body-" + body_id)
+
+
+# ---------------------------------------------------------------------------------------------
+# Stance against the grain of the words: topics that are themselves actions against someone
+# ("firing Brian Williams", "airstrikes against the Islamic State") supported in harsh words,
+# and kindly topics ("freeing the hostages") opposed in mild ones. The stage-4 model read the
+# tone: "Tom Brokaw wants Brian Williams fired" came out as Brokaw *opposing* his firing.
+
+# (infinitive phrase, topic noun phrase as a pipeline topic would be labelled); {x} is filled
+# from the act's own fillers.
+HARSH_ACTS = [
+    ("fire {x}", "firing {x}", ["Brian Williams", "the police chief", "the coach", "the editor", "Julia Pierson"]),
+    ("impose sanctions on {x}", "sanctions on {x}", ["Russia", "Iran", "North Korea", "Venezuela", "Syria"]),
+    ("launch an offensive against {x}", "the offensive against {x}", ["al-Shabaab", "Boko Haram", "the rebels", "the Islamic State"]),
+    ("carry out airstrikes against {x}", "airstrikes against {x}", ["the Islamic State", "the Houthis", "Taliban positions", "militant camps"]),
+    ("ban {x}", "a ban on {x}", ["the film", "the protest march", "the opposition party", "fracking", "the book"]),
+    ("arrest {x}", "arresting {x}", ["the protest leaders", "the opposition leader", "the journalists", "the suspects"]),
+    ("charge {x} with treason", "charging {x} with treason", ["the fighters who return", "the former minister", "the defectors"]),
+    ("deport {x}", "deporting {x}", ["the migrants", "the asylum seekers", "foreign fighters", "the illegal workers"]),
+    ("shut down {x}", "shutting down {x}", ["the newspaper", "the plant", "the detention camp", "the mosque", "the clinic"]),
+    ("expel {x}", "expelling {x}", ["the ambassador", "the diplomats", "the foreign journalists", "the aid workers"]),
+    ("sue {x}", "a lawsuit against {x}", ["Comcast", "the city", "Gawker", "the company", "the school district"]),
+    ("impeach {x}", "impeaching {x}", ["the president", "the governor", "the judge"]),
+    ("cut funding for {x}", "cutting funding for {x}", ["the program", "the agency", "public broadcasting", "the mission"]),
+    ("close {x}", "closing {x}", ["the border", "the embassy", "the airport", "the crossing"]),
+    ("punish {x}", "punishing {x}", ["the killers of the pilot", "the rebels", "the rioters", "those responsible"]),
+    ("investigate {x}", "an investigation into {x}", ["the castration allegations", "the shooting", "the leak", "the ministry"]),
+    ("strike back at {x}", "retaliation against {x}", ["the Islamic State", "the militants", "Hamas", "the attackers"]),
+    ("crack down on {x}", "the crackdown on {x}", ["the protesters", "dissent", "drug dealers", "illegal mining"]),
+    ("execute {x}", "executing {x}", ["the convicted bombers", "the prisoners", "the hostage-takers"]),
+    ("blockade {x}", "a blockade of {x}", ["the port", "Qatar", "the rebel-held city"]),
+]
+KIND_ACTS = [
+    ("free {x}", "freeing {x}", ["the hostages", "the schoolgirls", "the political prisoners", "Alan Henning"]),
+    ("lift the sanctions on {x}", "lifting the sanctions on {x}", ["Iran", "Cuba", "Russia", "Sudan"]),
+    ("negotiate with {x}", "negotiations with {x}", ["Boko Haram", "the Taliban", "the rebels", "the strikers"]),
+    ("grant asylum to {x}", "granting asylum to {x}", ["the whistleblower", "the refugees", "the dissidents"]),
+    ("raise {x}", "raising {x}", ["the minimum wage", "teachers' pay", "the aid budget"]),
+    ("reopen {x}", "reopening {x}", ["the embassy", "the border crossing", "the schools", "the talks"]),
+    ("extend {x}", "extending {x}", ["the ceasefire", "the truce", "the aid program"]),
+    ("pardon {x}", "pardoning {x}", ["the protesters", "the whistleblower", "the former president"]),
+    ("fund {x}", "funding for {x}", ["the new hospital", "the vaccine campaign", "the peacekeeping mission"]),
+    ("accept {x}", "accepting {x}", ["more refugees", "the peace plan", "the UN monitors"]),
+    ("release {x}", "releasing {x}", ["the detainees", "the report", "the journalists"]),
+    ("rebuild {x}", "rebuilding {x}", ["the school", "the bridge", "the city"]),
+]
+
+# (frame, stance); {A} the actor, {vp} the act's infinitive phrase.
+ACT_FRAMES = [
+    ("{A} wants to {vp}.", "favor"),
+    ("{A} called on the government to {vp}.", "favor"),
+    ("{A} said it was time to {vp}.", "favor"),
+    ("{A} is pushing to {vp}.", "favor"),
+    ("{A} vowed to {vp}.", "favor"),
+    ("{A} has decided to {vp}.", "favor"),
+    ("{A} moved on Tuesday to {vp}.", "favor"),
+    ("\"We must {vp},\" {A} said.", "favor"),
+    ("{A} defended the decision to {vp}.", "favor"),
+    ("{A} praised the plan to {vp}.", "favor"),
+    ("{A} insisted that the only option was to {vp}.", "favor"),
+    ("{A} urged its allies to {vp} as soon as possible.", "favor"),
+    ("{A} warned against any move to {vp}.", "against"),
+    ("{A} said it would be a mistake to {vp}.", "against"),
+    ("{A} refused to {vp}.", "against"),
+    ("{A} rejected calls to {vp}.", "against"),
+    ("{A} criticised the decision to {vp}.", "against"),
+    ("\"We will not {vp},\" {A} said.", "against"),
+    ("{A} condemned the plan to {vp}.", "against"),
+    ("{A} blocked an attempt to {vp}.", "against"),
+    ("{A} said there was no need to {vp}.", "against"),
+    ("{A} voted down a motion to {vp}.", "against"),
+    ("{A} said it had not decided whether to {vp}.", "none"),
+    ("{A} declined to say whether it would {vp}.", "none"),
+    ("{A} was asked whether it would {vp} but did not answer.", "none"),
+]
+# Frames that speak of the act by its noun phrase: (frame, stance).
+NOUN_FRAMES = [
+    ("{A} demanded {np}.", "favor"),
+    ("{A} ordered {np}.", "favor"),
+    ("{A} announced {np} on Monday.", "favor"),
+    ("{A} said {np} was long overdue.", "favor"),
+    ("{A} said it was cautiously optimistic about {np}.", "favor"),
+    ("{A} called {np} a step in the right direction.", "favor"),
+    ("{A} called {np} a grave mistake.", "against"),
+    ("{A} said it was deeply troubled by {np}.", "against"),
+    ("{A} protested against {np}.", "against"),
+    ("{A} said {np} would only make things worse.", "against"),
+    ("{A} said it would study {np} before taking a position.", "none"),
+]
+# Two actors on one act: (frame, stance of {A}, stance of {B}).
+ACT_PAIR_FRAMES = [
+    ("{B} condemned {A}'s decision to {vp}.", "favor", "against"),
+    ("{B} welcomed {A}'s decision to {vp}.", "favor", "favor"),
+    ("{A} wants to {vp}, but {B} is against it.", "favor", "against"),
+    ("{B} accused {A} of refusing to {vp}.", "against", "favor"),
+    ("{A} and {B} both want to {vp}.", "favor", "favor"),
+    ("{A} said it would {vp}, {B} reported.", "favor", "none"),
+]
+
+
+def valence_templates(rng: random.Random, count: int, split: str) -> list[dict]:
+    """Pairs whose stance runs against the tone of their words (see HARSH_ACTS). Dev holds every
+    fourth act, every fourth frame and the held-out actors, so its score says whether the skill
+    carries to unseen acts and wording."""
+    def held(index):
+        return (index % 4 == 3) == (split == "dev")
+
+    acts = [a for i, a in enumerate(HARSH_ACTS + KIND_ACTS) if held(i)]
+    frames = [f for i, f in enumerate(ACT_FRAMES) if held(i)]
+    noun_frames = [f for i, f in enumerate(NOUN_FRAMES) if held(i)]
+    pair_frames = [f for i, f in enumerate(ACT_PAIR_FRAMES) if held(i)]
+    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    pairs = []
+    for n in range(count):
+        vp, np, fillers = rng.choice(acts)
+        x = rng.choice(fillers)
+        vp, np = vp.format(x=x), np.format(x=x)
+        roll = rng.random()
+        if roll < 0.6 or roll < 0.8 and not noun_frames:
+            frame, stance = rng.choice(frames)
+            actor = rng.choice(actors)
+            premise = capital(frame.format(A=actor, vp=vp))
+            labelled = [(actor, stance)]
+        elif roll < 0.8:
+            frame, stance = rng.choice(noun_frames)
+            actor = rng.choice(actors)
+            premise = capital(frame.format(A=actor, np=np))
+            labelled = [(actor, stance)]
+        else:
+            frame, stance_a, stance_b = rng.choice(pair_frames)
+            a, b = rng.sample(actors, 2)
+            premise = capital(frame.format(A=a, B=b, vp=vp))
+            labelled = [(a, stance_a), (b, stance_b)]
+        for actor, stance in labelled:
+            polarity = rng.choice(("supports", "opposes"))
+            pairs.append(_pair(premise, hypothesis(actor, np, polarity), STANCE_LABEL[(stance, polarity)],
+                               "news-valence", split, "valence", stance, f"valence-{split}-{n}", polarity))
+    return pairs

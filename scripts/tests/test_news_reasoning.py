@@ -110,3 +110,27 @@ def test_stage4_mix_has_no_dev_text_and_no_dev_article():
     assert not any(b.text_key(p["premise"]) in dev_keys for p in mix)
     excluded = {"fnc1-body-" + i for i in n.dev_body_ids(ARTICLES)}
     assert not any(p["text_id"] in excluded for p in mix)
+
+
+def test_valence_templates_label_stance_against_the_tone_of_the_words():
+    pairs = n.valence_templates(random.Random(5), 600, "train")
+    for pair in pairs:
+        assert pair["label"] == n.STANCE_LABEL[(pair["gold"], pair["polarity"])]
+    fired = [p for p in pairs if p["premise"].endswith(" wants to fire Brian Williams.")]
+    harsh_favor = [p for p in pairs if " vowed to " in p["premise"] and any(a[1].split()[0] in p["hypothesis"] for a in n.HARSH_ACTS)]
+    assert all(p["gold"] == "favor" for p in fired + harsh_favor) and harsh_favor
+    refused = [p for p in pairs if " refused to free " in p["premise"]]
+    assert all(p["gold"] == "against" for p in refused)
+    condemned = [p for p in pairs if " condemned " in p["premise"] and "'s decision to " in p["premise"]]
+    assert condemned
+    for p in condemned:
+        doer = p["premise"].split(" condemned ")[1].split("'s decision")[0]
+        assert p["gold"] == ("favor" if p["hypothesis"].lower().startswith(doer.lower()) else "against")
+
+
+def test_valence_dev_holds_out_acts_frames_and_names():
+    train = n.valence_templates(random.Random(2), 800, "train")
+    dev = n.valence_templates(random.Random(2), 800, "dev")
+    topics = lambda pairs: {p["hypothesis"].split(" supports ")[-1].split(" opposes ")[-1] for p in pairs}  # noqa: E731
+    assert not topics(train) & topics(dev)
+    assert not any(a in p["premise"] for p in dev for a in n.TEMPLATE_ACTORS if a not in n.HELD_OUT_ACTORS and len(a) > 6)
