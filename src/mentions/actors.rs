@@ -24,18 +24,21 @@ pub enum ActorKind {
     Country,
     /// An organisation or international body.
     Organisation,
+    /// A concrete group of people ("Foley's family", "Hong Kong protesters").
+    Group,
     /// Named by the caller without a kind.
     Other,
 }
 
 impl ActorKind {
-    /// From a caller's word: person, country, organisation (or organization); anything else
-    /// is `Other`.
+    /// From a caller's word: person, country, organisation (or organization), group; anything
+    /// else is `Other`.
     pub fn from_word(word: Option<&str>) -> ActorKind {
         match word {
             Some("person") => ActorKind::Person,
             Some("country") => ActorKind::Country,
             Some("organisation" | "organization") => ActorKind::Organisation,
+            Some("group") => ActorKind::Group,
             _ => ActorKind::Other,
         }
     }

@@ -39,6 +39,12 @@ static INNER_TITLE: LazyLock<Regex> = LazyLock::new(|| {
 static PARTICLE_AFTER: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^\s(?:(?:de|da|di|du|del|dos|van|von|der|bin|ibn|bint|abu)\s[A-Z][\p{L}'’\-]+|(?:al|el)-[A-Z][\p{L}'’\-]+)").expect("PARTICLE_AFTER is a valid regex")
 });
+/// A named person's family: "Foley's family", "the Somers family", "Brown's parents".
+static FAMILY: LazyLock<Regex> = LazyLock::new(|| {
+    let who = r"[A-Z][\p{L}'’\-]+(?:\s+[A-Z][\p{L}'’\-]+)?";
+    Regex::new(&format!(r"\b(?:(?P<owner>{who})(?:'s|’s)\s+(?:family|families|parents|relatives)|[Tt]he\s+(?P<house>{who})\s+family)\b"))
+        .expect("FAMILY is a valid regex")
+});
 static ACRONYM_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*\(\s*([A-Z][A-Za-z0-9&\-\.]{1,9})\s*\)").expect("ACRONYM_AFTER is a valid regex"));
 
 /// Capitalised words that are never part of a person's name.
@@ -132,6 +138,7 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         }
     }
     let mut actors = merge_people(people);
+    actors.extend(families(sentences, known));
     // Report the titled forms too: a reader (and a coder's alias list) knows "King Abdullah".
     for (name, form) in titled {
         if let Some(person) = actors.iter_mut().find(|p| p.aliases.contains(&name)) {
@@ -153,6 +160,40 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         actors.push(Actor { id: slug(&name), phrase: phrase_for_organisation(&name), name, kind: ActorKind::Organisation, source: ActorSource::Name, aliases });
     }
     actors
+}
+
+/// Families of named people, one group per family name, with every form the text uses. A family
+/// is a stance-holder of its own in hostage and victim stories ("Foley's family urged ...").
+fn families(sentences: &[Sentence], known: &[Actor]) -> Vec<Actor> {
+    let mut groups: Vec<Actor> = Vec::new();
+    for sentence in sentences {
+        for found in FAMILY.captures_iter(&sentence.text) {
+            let Some(owner) = found.name("owner").or_else(|| found.name("house")) else { continue };
+            let is_place = known.iter().any(|a| a.kind != ActorKind::Person && a.aliases.iter().any(|x| x == owner.as_str()));
+            if is_place || NOT_NAMES.contains(&owner.as_str()) {
+                continue;
+            }
+            let whole = found.get(0).map_or("", |m| m.as_str());
+            let form = whole.strip_prefix("the ").or_else(|| whole.strip_prefix("The ")).unwrap_or(whole).to_string();
+            let family_name = owner.as_str().split_whitespace().last().unwrap_or(owner.as_str()).to_string();
+            match groups.iter_mut().find(|g| g.id == slug(&format!("{family_name} family"))) {
+                Some(group) => {
+                    if !group.aliases.contains(&form) {
+                        group.aliases.push(form);
+                    }
+                }
+                None => groups.push(Actor {
+                    id: slug(&format!("{family_name} family")),
+                    phrase: format!("the {family_name} family"),
+                    name: form.clone(),
+                    kind: ActorKind::Group,
+                    source: ActorSource::Name,
+                    aliases: vec![form],
+                }),
+            }
+        }
+    }
+    groups
 }
 
 /// Organisations read better with "the" in a hypothesis ("the Pentagon supports ..."), except
@@ -388,6 +429,16 @@ mod tests {
         assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
         assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
         assert_eq!(tidy_person("rear admiral John Kirby", &[]).as_deref(), Some("John Kirby"));
+    }
+
+    #[test]
+    fn families_are_groups_with_every_form_the_text_uses() {
+        let text = "James Foley's family urged patience. The Foley family said it would not pay. The Somers family asked for privacy. The Washington family stayed.";
+        let actors = discover(&sentences(text), None, &Gazetteer::builtin().actors);
+        let groups: Vec<&Actor> = actors.iter().filter(|a| a.kind == ActorKind::Group).collect();
+        assert_eq!(groups.len(), 2, "{groups:?}");
+        assert_eq!(groups[0].aliases, vec!["James Foley's family", "Foley family"]);
+        assert_eq!(groups[1].name, "Somers family");
     }
 
     #[test]

@@ -40,7 +40,8 @@ pub fn quote_spans(text: &str) -> Vec<(usize, usize)> {
 }
 
 static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:said|says|say|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|asked|according to)\b")
+    // News varies the verb: "countered", "noted", "tweeted" attribute a quote as "said" does.
+    Regex::new(r"\b(?:said|says|say|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|according to|countered|noted|explained|acknowledged|admitted|claimed|confirmed|denied|maintained|stressed|replied|responded|tweeted|posted|conceded|contended|observed|announced|vowed|urged|asserted|alleged|emphasi[sz]ed|complained|cautioned|predicted|reiterated|recalled|remarked|pointed out|continued)\b")
         .expect("SPEECH_VERB is a valid regex")
 });
 
