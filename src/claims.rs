@@ -221,6 +221,11 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
                 if !scope.links(actor_id, topic_id, *link) {
                     continue;
                 }
+                // A person the topic is about ("the report that Baghdadi was killed") takes a
+                // position on it only by speaking; elsewhere they are its subject matter.
+                if mentions.topic_is_about(actor_id, topic_id) && !mentions.speaks_in(sentence, actor_id) {
+                    continue;
+                }
                 let premise = if speaker {
                     templates.speech(&actor.phrase, &sentence.text)
                 } else {
@@ -328,6 +333,22 @@ mod tests {
         assert_eq!(claims[0].hypothesis, "Angela Merkel supports import tariffs.");
         assert_eq!(claims[3].premise, "Vladimir Putin said: ''They hurt everyone.''");
         assert!(matches!(claims[3].question, Question::Stance { link: TopicLink::Context, .. }));
+    }
+
+    #[test]
+    fn a_person_the_topic_is_about_holds_a_stance_only_by_speaking() {
+        let text = "President Omar Haddad was killed in the airstrike, officials said. \
+                    President Omar Haddad's death was reported by state television. \
+                    Interior Minister Samir Khalil said reports that Haddad was killed were false. \
+                    Haddad said on Monday that the reports he was killed were lies.";
+        let sentences = sentences(text);
+        let topics = vec![Topic::parse_spec("the report that Omar Haddad was killed=killed").unwrap()];
+        let found = mentions::find(text, &sentences, &[], &topics, true);
+        let claims = build(&sentences, &found, &templates(), false);
+        let asked: Vec<(usize, &str)> = claims.iter().map(|c| (c.sentence, c.actor.as_str())).collect();
+        assert!(!asked.contains(&(0, "omar-haddad")), "killed is what happened to him: {asked:?}");
+        assert!(asked.contains(&(2, "samir-khalil")), "{asked:?}");
+        assert!(asked.contains(&(3, "omar-haddad")), "he speaks: {asked:?}");
     }
 
     #[test]

@@ -199,6 +199,31 @@ impl Mentions {
         self.actors.iter().find(|a| a.id == id)
     }
 
+    /// Whether `actor` speaks in the sentence: the speaker of its quote (or of a quote carried
+    /// into it), or named right before or after a speech verb ("Wilson, 28, denied ...",
+    /// "said Kirby").
+    pub fn speaks_in(&self, sentence: &Sentence, actor: &str) -> bool {
+        if self.quotes.iter().any(|q| q.sentence == sentence.index && q.speaker.as_deref() == Some(actor)) || self.carried_speaker(sentence.index) == Some(actor) {
+            return true;
+        }
+        self.actor_mentions.iter().filter(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote).any(|m| {
+            let local = |at: usize| at.checked_sub(sentence.span.0);
+            let before = local(m.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
+            let after = local(m.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+            quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
+        })
+    }
+
+    /// Whether a person is what the topic is about: named in its label or aliases ("firing
+    /// Brian Williams", "the report that Baghdadi was killed").
+    pub fn topic_is_about(&self, actor: &str, topic: &str) -> bool {
+        let (Some(actor), Some(topic)) = (self.actor(actor), self.topics.iter().find(|t| t.id == topic)) else { return false };
+        actor.kind == ActorKind::Person
+            && std::iter::once(&topic.label).chain(&topic.aliases).any(|phrase| {
+                actor.aliases.iter().filter(|a| a.chars().count() >= 3).any(|alias| !find_phrase(phrase, alias, false).is_empty())
+            })
+    }
+
     /// The quote speaker of a sentence that is wholly a quotation, if it was carried over.
     pub fn carried_speaker(&self, sentence: usize) -> Option<&str> {
         self.actor_mentions

@@ -45,6 +45,27 @@ static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
         .expect("SPEECH_VERB is a valid regex")
 });
 
+static VERB_AFTER_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    // "Wilson said", "Wilson, 28, has denied", "Kirby also told"; denials and rejections count.
+    Regex::new(&format!(r"^(?:\s*,[^,]{{1,60}},)?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|then\s+|again\s+|repeatedly\s+)*(?:{STATEMENT})\b"))
+        .expect("VERB_AFTER_NAME is a valid regex")
+});
+static VERB_BEFORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:said|says|added|told|wrote|asked|according to)\s+(?:(?:[A-Z][\p{L}.\-]*|spokes(?:man|woman|person)|official|minister|secretary|president|chief|director|commander|leader|head)\s+){0,4}$").expect("VERB_BEFORE_NAME is a valid regex")
+});
+/// Verbs by which someone states a position: speech, plus denials and rejections.
+const STATEMENT: &str = r"said|says|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|countered|noted|explained|acknowledged|admitted|claimed|claims|confirmed|confirms|denied|denies|rejected|rejects|dismissed|dismisses|disputed|disputes|maintained|maintains|stressed|replied|responded|tweeted|posted|conceded|contended|announced|vowed|urged|asserted|alleged|complained|reiterated|testified|apologi[sz]ed";
+
+/// Whether `after` (the text right after a name) opens with a statement verb.
+pub fn speech_verb_follows(after: &str) -> bool {
+    VERB_AFTER_NAME.is_match(after)
+}
+
+/// Whether `before` (the text right before a name) ends with "said" and perhaps a title.
+pub fn speech_verb_precedes(before: &str) -> bool {
+    VERB_BEFORE_NAME.is_match(before)
+}
+
 /// Byte offsets (relative to `text`) of speech verbs outside the given quote spans.
 pub fn speech_verbs(text: &str, quotes: &[(usize, usize)]) -> Vec<usize> {
     SPEECH_VERB
@@ -64,6 +85,16 @@ pub fn is_bare_quote(text: &str, quotes: &[(usize, usize)]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statement_verbs_next_to_a_name() {
+        for after in [" said on Monday", ", 28, has denied it", " also told CNN", "’s lawyer said"] {
+            assert_eq!(speech_verb_follows(after), !after.starts_with("’s lawyer"), "{after:?}");
+        }
+        assert!(!speech_verb_follows(" was killed in an airstrike"));
+        assert!(speech_verb_precedes("“We will go,” said Pentagon spokesman "));
+        assert!(!speech_verb_precedes("The video shows "));
+    }
 
     #[test]
     fn finds_wire_style_and_curly_quotes() {
