@@ -470,15 +470,25 @@ fn attribute_quotes(text: &str, sentences: &[Sentence], quotes: &[Vec<(usize, us
         }
         let offset = sentence.span.0;
         let verbs = quotes::speech_verbs(&sentence.text, spans);
-        let speaker = mentions
-            .iter()
-            .filter(|m| m.sentence == sentence.index && !m.in_quote)
-            .filter_map(|m| {
-                let at = m.span.0 - offset;
-                verbs.iter().map(|v| v.abs_diff(at)).min().map(|d| (d, m.actor.clone()))
-            })
-            .min()
-            .map(|(_, actor)| actor);
+        let outside: Vec<&ActorMention> = mentions.iter().filter(|m| m.sentence == sentence.index && !m.in_quote).collect();
+        // The subject of the speech verb first ("Jeffrey Fagan, professor of law at Columbia Law
+        // School in New York, told ..."), else the name nearest a speech verb.
+        let subject = outside.iter().find(|m| {
+            let before = sentence.text.get(..m.span.0 - offset).unwrap_or("");
+            let after = sentence.text.get(m.span.1 - offset..).unwrap_or("");
+            quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
+        });
+        let nearest = || {
+            outside
+                .iter()
+                .filter_map(|m| {
+                    let at = m.span.0 - offset;
+                    verbs.iter().map(|v| v.abs_diff(at)).min().map(|d| (d, m.actor.clone()))
+                })
+                .min()
+                .map(|(_, actor)| actor)
+        };
+        let speaker = subject.map(|m| m.actor.clone()).or_else(nearest);
         let speaker = match speaker {
             Some(actor) => Some(actor),
             None if quotes::is_bare_quote(&sentence.text, spans) => {

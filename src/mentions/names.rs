@@ -222,7 +222,8 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
     // A role inside the span goes with everything before it: "Ministry spokesman Saad Maan
     // Ibrahim", "Army Col. Steve Warren", "Dera chief Gurmeet Ram Rahim Singh".
     let mut words: Vec<&str> = stripped.split_whitespace().collect();
-    if let Some(role) = words.iter().rposition(|w| w.chars().next().is_some_and(char::is_lowercase) && !is_particle(w)) {
+    let function_word = |w: &str| matches!(w, "of" | "the" | "and" | "for" | "in" | "at" | "on" | "to" | "with" | "from" | "by");
+    if let Some(role) = words.iter().rposition(|w| w.chars().next().is_some_and(char::is_lowercase) && !is_particle(w)).filter(|&i| !function_word(words[i])) {
         if words[role + 1..].iter().any(|w| w.chars().next().is_some_and(char::is_uppercase)) {
             words.drain(..=role);
         }
@@ -456,6 +457,7 @@ mod tests {
         ] {
             assert_eq!(tidy_person(raw, &[]).as_deref(), Some(expected), "{raw}");
         }
+        assert_eq!(tidy_person("Chairman of the Joint Chiefs of Staff", &[]), None, "a title, not a name");
         assert_eq!(surname("Bill de Blasio"), "de Blasio");
         assert_eq!(surname("Vladimir Putin"), "Putin");
     }
