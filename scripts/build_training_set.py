@@ -711,6 +711,21 @@ def stage5_sets(stage4: list[Pair], seed: int, count: int = 8000,
     return mix, valence_dev
 
 
+def stage6_sets(stage5: list[Pair], seed: int, count: int = 7000,
+                replay: int = 14000) -> tuple[list[Pair], list[Pair]]:
+    """(stage-6 mix, claims dev pairs). The mix: claims asserted, denied and left unconfirmed and
+    acts aimed at the actor itself (`news_reasoning.claim_templates`), and a replayed sample of
+    the stage-5 mix (valence pairs and stage-4 pairs)."""
+    rng = random.Random(seed + 5)
+    claims = [as_pair(p) for p in news_reasoning.claim_templates(rng, count, "train")]
+    claims_dev = [as_pair(p) for p in news_reasoning.claim_templates(rng, 600, "dev")]
+    dev_texts = {text_key(p.premise) for p in claims_dev}
+    claims = [p for p in claims if text_key(p.premise) not in dev_texts]
+    mix = claims + rng.sample(stage5, min(replay, len(stage5)))
+    rng.shuffle(mix)
+    return mix, claims_dev
+
+
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -804,6 +819,9 @@ def main(argv: list[str] | None = None) -> int:
     stage5, valence_dev = stage5_sets(stage4, args.seed)
     n_stage5 = write_jsonl(args.out / "stage5.jsonl", stage5)
     write_jsonl(args.out / "valence-dev.jsonl", valence_dev)
+    stage6, claims_dev = stage6_sets(stage5, args.seed)
+    n_stage6 = write_jsonl(args.out / "stage6.jsonl", stage6)
+    write_jsonl(args.out / "claims-dev.jsonl", claims_dev)
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
@@ -817,6 +835,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(stage4.jsonl, stage4-dev.jsonl, news-real.jsonl)")
     print(f"wrote a stage-5 mix of {n_stage5} pairs and {len(valence_dev)} held-out valence pairs "
           f"(stage5.jsonl, valence-dev.jsonl)")
+    print(f"wrote a stage-6 mix of {n_stage6} pairs and {len(claims_dev)} held-out claim pairs "
+          f"(stage6.jsonl, claims-dev.jsonl)")
     return 0
 
 

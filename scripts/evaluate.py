@@ -258,6 +258,8 @@ def main(argv=None) -> int:
                         help="the fourth stage's dev pairs (news-real, reasoning, MultiNLI, PERSPECTRUM, P-Stance, ...); skipped when missing")
     parser.add_argument("--valence-dev", type=Path, default=ROOT / "work/data/valence-dev.jsonl",
                         help="held-out stance-against-tone pairs (the fifth stage's); skipped when missing")
+    parser.add_argument("--claims-dev", type=Path, default=ROOT / "work/data/claims-dev.jsonl",
+                        help="held-out claim pairs (asserted, denied, unconfirmed; the sixth stage's); skipped when missing")
     parser.add_argument("--actor-stance", type=Path, default=ROOT.parent / "shared/articles/actor-stance-dev.jsonl",
                         help="the actor-stance dev set, for the evidence-level metric; skipped when missing")
     parser.add_argument("--evidence-only", action="store_true",
@@ -280,8 +282,9 @@ def main(argv=None) -> int:
         rows += [json.loads(line) for line in open(args.compound_dev, encoding="utf-8")]
     if args.stage4_dev.exists():
         rows += [json.loads(line) for line in open(args.stage4_dev, encoding="utf-8")]
-    if args.valence_dev.exists():
-        rows += [json.loads(line) for line in open(args.valence_dev, encoding="utf-8")]
+    for extra in (args.valence_dev, args.claims_dev):
+        if extra.exists():
+            rows += [json.loads(line) for line in open(extra, encoding="utf-8")]
     if args.limit:
         per_source = defaultdict(list)
         for r in rows:
@@ -326,7 +329,8 @@ def main(argv=None) -> int:
         metrics["gwsd_macro_f1"], _ = macro(("gwsd", "news-sentence-stance"), ["favor", "against", "none"])
         metrics["ibm_claim_acc"] = acc(("ibm-claim-stance", "claim-stance"))
         metrics["arc_macro_f1"], _ = macro(("arc", "nli"), ["entailment", "neutral", "contradiction"])
-        for source in ("news-real", "news-reasoning") + (("news-valence",) if args.valence_dev.exists() else ()):
+        extra_sources = (("news-valence",) if args.valence_dev.exists() else ()) + (("news-claims",) if args.claims_dev.exists() else ())
+        for source in ("news-real", "news-reasoning") + extra_sources:
             hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs) if r["source"] == source]
             metrics[f"{source.replace('-', '_')}_dev_acc"] = sum(hits) / max(1, len(hits))
     # Held-out synthetic compound reports: pair-level accuracy (label of each hypothesis),
@@ -362,7 +366,7 @@ def main(argv=None) -> int:
               "fnc1_macro_f1": "fnc1/nli", "sentihood_macro_f1": "sentihood/target-sentiment", "sst2_acc": "sst2/sentiment",
               "pstance_f_avg": "pstance/stance-author", "perspectrum_acc": "perspectrum/claim-perspective", "mnli_heldout_acc": "mnli/nli",
               "gwsd_macro_f1": "gwsd/news-sentence-stance", "ibm_claim_acc": "ibm-claim-stance/claim-stance", "arc_macro_f1": "arc/nli",
-              "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*", "news_valence_dev_acc": "news-valence/*",
+              "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*", "news_valence_dev_acc": "news-valence/*", "news_claims_dev_acc": "news-claims/*",
               "actor_stance_evidence_macro_f1": "actor-stance dev rows", "actor_stance_evidence_table_rule_macro_f1": "actor-stance dev rows"}
     for name, value in metrics.items():
         if name in compound_counts:

@@ -607,3 +607,124 @@ def valence_templates(rng: random.Random, count: int, split: str) -> list[dict]:
             pairs.append(_pair(premise, hypothesis(actor, np, polarity), STANCE_LABEL[(stance, polarity)],
                                "news-valence", split, "valence", stance, f"valence-{split}-{n}", polarity))
     return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# Claims as topics: who asserts, who denies, who declines to say. Real-news topics are often
+# claims ("the report that Jihadi John is Mohammed Emwazi"); stage 5b read "Scotland Yard has
+# refused to confirm the reports" as *against* the report and "clarified that she is not the
+# wife" as *for* the claim that she is.
+
+# (clause as a sentence says it, the topic as a pipeline labels it)
+CLAIMS = [
+    ("ISIS fighters in Mosul had contracted Ebola", "the report that ISIS fighters in Mosul contracted Ebola"),
+    ("the hostage was killed in a Jordanian airstrike", "the claim that the hostage was killed in a Jordanian airstrike"),
+    ("militants seized the airdropped weapons", "the report that militants seized the airdropped weapons"),
+    ("the group's leader had been killed in the raid", "the report that the group's leader was killed"),
+    ("the army used chlorine gas", "the claim that the army used chlorine gas"),
+    ("the company underpays its staff", "the allegation that the company underpays its staff"),
+    ("the minister had secretly met the rebels", "the report that the minister met the rebels"),
+    ("the released detainees have returned to the battlefield", "the claim that the released detainees returned to the battlefield"),
+    ("the king flew combat missions himself", "the claim that the king flew combat missions"),
+    ("a meteorite caused the crater", "the claim that a meteorite caused the crater"),
+    ("the detained woman is the militant leader's wife", "the claim that the detained woman is the militant leader's wife"),
+    ("a ceasefire deal had been agreed", "the report that a ceasefire deal was agreed"),
+    ("the journalist was a spy", "the claim that the journalist was a spy"),
+    ("the officer knew about the robbery", "the claim that the officer knew about the robbery"),
+    ("the video was filmed in a studio", "the claim that the video was filmed in a studio"),
+    ("the gunman acted alone", "the claim that the gunman acted alone"),
+    ("foreign troops crossed the border", "the report that foreign troops crossed the border"),
+    ("the election was rigged", "the claim that the election was rigged"),
+    ("the anchor exaggerated his war story", "the allegation that the anchor exaggerated his war story"),
+    ("the virus had spread to the capital", "the report that the virus spread to the capital"),
+    ("the factory leaked toxic waste", "the allegation that the factory leaked toxic waste"),
+    ("the spy agency tapped the chancellor's phone", "the report that the spy agency tapped the chancellor's phone"),
+    ("pilots had defected to the militants", "the report that pilots defected to the militants"),
+    ("a ransom was paid for the captives", "the claim that a ransom was paid for the captives"),
+]
+
+# (frame, stance of {A} on the claim); {clause} the claim as a clause.
+CLAIM_FRAMES = [
+    ("{A} confirmed that {clause}.", "favor"),
+    ("{A} said {clause}.", "favor"),
+    ("\"We can say that {clause},\" {A} said.", "favor"),
+    ("{A} insisted that {clause}.", "favor"),
+    ("According to {A}, {clause}.", "favor"),
+    ("{A} said it had evidence that {clause}.", "favor"),
+    ("{A} told reporters that {clause}.", "favor"),
+    ("{A} stood by its report that {clause}.", "favor"),
+    ("{A} denied reports that {clause}.", "against"),
+    ("{A} dismissed claims that {clause} as unfounded.", "against"),
+    ("{A} said reports that {clause} were false.", "against"),
+    ("{A} rejected the claim that {clause}.", "against"),
+    ("{A} said there was no evidence that {clause}.", "against"),
+    ("{A} clarified that it is not true that {clause}.", "against"),
+    ("{A} disputed reports that {clause}.", "against"),
+    ("\"It is simply not true that {clause},\" {A} said.", "against"),
+    ("{A} declined to confirm reports that {clause}.", "none"),
+    ("{A} refused to confirm or deny that {clause}.", "none"),
+    ("{A} said it could not confirm that {clause}.", "none"),
+    ("{A} said it was looking into reports that {clause}.", "none"),
+    ("{A} would not comment on reports that {clause}.", "none"),
+    ("{A} said it was too early to say whether {clause}.", "none"),
+    ("{A} has refused to confirm the reports that {clause}.", "none"),
+    ("{A} said it had no information on whether {clause}.", "none"),
+]
+CLAIM_PAIR_FRAMES = [
+    ("{A} said {clause}, but {B} denied it.", "favor", "against"),
+    ("{A} claimed {clause}; {B} declined to comment.", "favor", "none"),
+    ("{B} dismissed {A}'s claim that {clause}.", "favor", "against"),
+    ("{A} denied that {clause}, contradicting {B}.", "against", "favor"),
+]
+
+# Acts aimed at the actor itself: "the fight against the Islamic State" is opposed by the Islamic
+# State however the sentence sounds. (frame, stance); {np} is the act with the actor as target.
+SELF_TARGET_FRAMES = [
+    ("{A} vowed to fight back against {np}.", "against"),
+    ("{A} mocked {np} in a new video.", "against"),
+    ("{A} called {np} a crusade.", "against"),
+    ("{A} said {np} would fail.", "against"),
+    ("{A} has not commented on {np}.", "none"),
+]
+SELF_TARGET_ACTS = ["the fight against {x}", "the offensive against {x}", "airstrikes against {x}", "sanctions on {x}",
+                    "the crackdown on {x}", "a lawsuit against {x}", "the investigation into {x}", "the campaign against {x}"]
+
+
+def claim_templates(rng: random.Random, count: int, split: str) -> list[dict]:
+    """Claims asserted, denied and left unconfirmed, and acts aimed at the actor itself. Dev holds
+    every fourth claim, frame and self-target act and the held-out actors."""
+    def held(index):
+        return (index % 4 == 3) == (split == "dev")
+
+    claims = [c for i, c in enumerate(CLAIMS) if held(i)]
+    frames = [f for i, f in enumerate(CLAIM_FRAMES) if held(i)]
+    pair_frames = [f for i, f in enumerate(CLAIM_PAIR_FRAMES) if held(i)]
+    self_frames = [f for i, f in enumerate(SELF_TARGET_FRAMES) if held(i)] or SELF_TARGET_FRAMES[:1]
+    self_acts = [a for i, a in enumerate(SELF_TARGET_ACTS) if held(i)]
+    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    pairs = []
+    for n in range(count):
+        roll = rng.random()
+        if roll < 0.15:
+            frame, stance = rng.choice(self_frames)
+            actor = rng.choice(actors)
+            np = rng.choice(self_acts).format(x=actor)
+            premise = capital(frame.format(A=actor, np=np))
+            labelled, topic = [(actor, stance)], np
+        else:
+            clause, topic = rng.choice(claims)
+            if roll < 0.8 or not pair_frames:
+                frame, stance = rng.choice(frames)
+                actor = rng.choice(actors)
+                premise = capital(frame.format(A=actor, clause=clause))
+                labelled = [(actor, stance)]
+            else:
+                frame, stance_a, stance_b = rng.choice(pair_frames)
+                a, b = rng.sample(actors, 2)
+                premise = capital(frame.format(A=a, B=b, clause=clause))
+                labelled = [(a, stance_a), (b, stance_b)]
+        for actor, stance in labelled:
+            polarity = rng.choice(("supports", "opposes"))
+            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                               "news-claims", split, "claims", stance, f"claims-{split}-{n}", polarity))
+    return pairs

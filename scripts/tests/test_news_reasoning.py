@@ -134,3 +134,25 @@ def test_valence_dev_holds_out_acts_frames_and_names():
     topics = lambda pairs: {p["hypothesis"].split(" supports ")[-1].split(" opposes ")[-1] for p in pairs}  # noqa: E731
     assert not topics(train) & topics(dev)
     assert not any(a in p["premise"] for p in dev for a in n.TEMPLATE_ACTORS if a not in n.HELD_OUT_ACTORS and len(a) > 6)
+
+
+def test_claim_templates_label_assertions_denials_and_no_comment():
+    pairs = n.claim_templates(random.Random(6), 800, "train")
+    for pair in pairs:
+        assert pair["label"] == n.STANCE_LABEL[(pair["gold"], pair["polarity"])]
+    def with_frame(words):
+        return [p for p in pairs if words in p["premise"]]
+    assert with_frame(" denied reports that ") and all(p["gold"] == "against" for p in with_frame(" denied reports that "))
+    assert all(p["gold"] == "none" for p in with_frame(" refused to confirm or deny that "))
+    assert all(p["gold"] == "favor" for p in with_frame(" confirmed that "))
+    themselves = [p for p in pairs if p["task"] == "claims" and " against " in p["hypothesis"]
+                  and p["hypothesis"].split(" supports ")[0].split(" opposes ")[0].lower() in p["hypothesis"].split(" against ")[-1].lower()]
+    assert themselves and all(p["gold"] in ("against", "none") for p in themselves)
+
+
+def test_claims_dev_holds_out_claims_frames_and_names():
+    train = n.claim_templates(random.Random(2), 800, "train")
+    dev = n.claim_templates(random.Random(2), 800, "dev")
+    claim_topics = lambda pairs: {p["hypothesis"].split(" supports ")[-1].split(" opposes ")[-1] for p in pairs if "that" in p["hypothesis"]}  # noqa: E731
+    assert not claim_topics(train) & claim_topics(dev)
+    assert not any(a in p["premise"] for p in dev for a in n.TEMPLATE_ACTORS if a not in n.HELD_OUT_ACTORS and len(a) > 6)
