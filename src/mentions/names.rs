@@ -354,8 +354,15 @@ fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
     let mut people: Vec<Actor> = Vec::new();
     for name in names {
         let surname = surname(&name);
+        // A bare family name joins the person who has it; a longer name only a person whose
+        // name holds all its words in order ("Rahim Singh" in "Gurmeet Ram Rahim Singh"), so
+        // that relatives ("Omar Haddad", "Samir Haddad") stay apart.
+        let within = |p: &Actor| {
+            let mut full = p.name.split_whitespace();
+            name.split_whitespace().all(|word| full.any(|w| w == word))
+        };
         let joins = |p: &Actor| {
-            p.aliases.contains(&name) || p.aliases.contains(&surname) || (p.name == surname || p.name.ends_with(&format!(" {surname}"))) && name.split_whitespace().count() > 1 && p.name.starts_with(name.split_whitespace().next().unwrap_or(""))
+            p.aliases.contains(&name) || (name == surname && (p.aliases.contains(&surname) || p.name.split_whitespace().next() == Some(name.as_str()))) || (name != surname && within(p)) || (p.name == surname || p.name.ends_with(&format!(" {surname}"))) && name.split_whitespace().count() > 1 && p.name.starts_with(name.split_whitespace().next().unwrap_or(""))
         };
         if let Some(person) = people.iter_mut().find(|p| joins(p)) {
             if !person.aliases.contains(&name) {
@@ -430,6 +437,15 @@ mod tests {
         assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
         assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
         assert_eq!(tidy_person("rear admiral John Kirby", &[]).as_deref(), Some("John Kirby"));
+    }
+
+    #[test]
+    fn relatives_stay_apart_and_short_forms_join() {
+        let people = merge_people(vec!["Omar Haddad".into(), "Samir Haddad".into(), "Haddad".into(), "Gurmeet Ram Rahim Singh".into(), "Rahim Singh".into(), "Samir".into()]);
+        let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, vec!["Gurmeet Ram Rahim Singh", "Omar Haddad", "Samir Haddad"]);
+        assert!(people[0].aliases.contains(&"Rahim Singh".to_string()));
+        assert!(people[2].aliases.contains(&"Samir".to_string()), "a first name alone joins its person");
     }
 
     #[test]
