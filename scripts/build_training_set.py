@@ -696,19 +696,25 @@ def stage4_sets(data: Path, articles: Path, train: list[Pair], reports: list[Pai
     return mix, real, dev
 
 
+def template_stage(make, replay_pool: list[Pair], rng: random.Random, count: int,
+                   replay: int) -> tuple[list[Pair], list[Pair]]:
+    """(mix, dev pairs) of a template stage: `make(rng, count, split)` pairs for train (none
+    whose premise is also a dev premise) and 600 draws for dev, the train pairs mixed with a
+    replayed sample of `replay_pool` and shuffled."""
+    train = [as_pair(p) for p in make(rng, count, "train")]
+    dev = [as_pair(p) for p in make(rng, 600, "dev")]
+    dev_texts = {text_key(p.premise) for p in dev}
+    mix = [p for p in train if text_key(p.premise) not in dev_texts] + rng.sample(replay_pool, min(replay, len(replay_pool)))
+    rng.shuffle(mix)
+    return mix, dev
+
+
 def stage5_sets(stage4: list[Pair], seed: int, count: int = 8000,
                 replay: int = 16000) -> tuple[list[Pair], list[Pair]]:
     """(stage-5 mix, valence dev pairs). The mix: stance against the tone of the words
     (`news_reasoning.valence_templates`) and a replayed sample of the stage-4 mix, which already
     keeps every dev text out."""
-    rng = random.Random(seed + 4)
-    valence = [as_pair(p) for p in news_reasoning.valence_templates(rng, count, "train")]
-    valence_dev = [as_pair(p) for p in news_reasoning.valence_templates(rng, 600, "dev")]
-    dev_texts = {text_key(p.premise) for p in valence_dev}
-    valence = [p for p in valence if text_key(p.premise) not in dev_texts]
-    mix = valence + rng.sample(stage4, min(replay, len(stage4)))
-    rng.shuffle(mix)
-    return mix, valence_dev
+    return template_stage(news_reasoning.valence_templates, stage4, random.Random(seed + 4), count, replay)
 
 
 def stage6_sets(stage5: list[Pair], seed: int, count: int = 7000,
@@ -716,14 +722,7 @@ def stage6_sets(stage5: list[Pair], seed: int, count: int = 7000,
     """(stage-6 mix, claims dev pairs). The mix: claims asserted, denied and left unconfirmed and
     acts aimed at the actor itself (`news_reasoning.claim_templates`), and a replayed sample of
     the stage-5 mix (valence pairs and stage-4 pairs)."""
-    rng = random.Random(seed + 5)
-    claims = [as_pair(p) for p in news_reasoning.claim_templates(rng, count, "train")]
-    claims_dev = [as_pair(p) for p in news_reasoning.claim_templates(rng, 600, "dev")]
-    dev_texts = {text_key(p.premise) for p in claims_dev}
-    claims = [p for p in claims if text_key(p.premise) not in dev_texts]
-    mix = claims + rng.sample(stage5, min(replay, len(stage5)))
-    rng.shuffle(mix)
-    return mix, claims_dev
+    return template_stage(news_reasoning.claim_templates, stage5, random.Random(seed + 5), count, replay)
 
 
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:

@@ -314,14 +314,11 @@ HELD_OUT_ACTORS = ["Haider al-Abadi", "Philip Hammond", "the Iraqi government", 
 def reasoning_templates(topics: list[str], rng: random.Random, count: int, split: str) -> list[dict]:
     """Complementary-topic, action and two-actor pairs. Dev uses every fourth frame and the held-out
     actors, so a dev score says whether the skill carries to unseen wording and names."""
-    def held(items, index):
-        return (index % 4 == 3) == (split == "dev")
-
-    frames = [f for i, f in enumerate(REASONING_FRAMES) if held(REASONING_FRAMES, i)]
-    measure_frames = [f for i, f in enumerate(MEASURE_FRAMES) if held(MEASURE_FRAMES, i)]
+    frames = held_split(REASONING_FRAMES, split)
+    measure_frames = held_split(MEASURE_FRAMES, split)
     measures = [t for t in topics if any(w in t for w in MEASURE_WORDS)] or topics
-    pair_frames = [f for i, f in enumerate(PAIR_FRAMES) if held(PAIR_FRAMES, i)]
-    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    pair_frames = held_split(PAIR_FRAMES, split)
+    actors = template_actors(split)
     pairs = []
     for n in range(count):
         topic = rng.choice(topics)
@@ -329,26 +326,51 @@ def reasoning_templates(topics: list[str], rng: random.Random, count: int, split
         if roll < 0.15:
             frame, stance = rng.choice(measure_frames)
             actor, topic = rng.choice(actors), rng.choice(measures)
-            premise = capital(frame.format(actor=actor, topic=topic))
-            polarity = rng.choice(("supports", "opposes"))
-            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
-                               "news-reasoning", split, "reasoning-measure", stance, f"reasoning-{split}-{n}", polarity))
+            premise, labelled, task = capital(frame.format(actor=actor, topic=topic)), [(actor, stance)], "reasoning-measure"
         elif roll < 0.6:
             frame, stance = rng.choice(frames)
             actor = rng.choice(actors)
-            premise = capital(frame.format(actor=actor, topic=topic))
-            polarity = rng.choice(("supports", "opposes"))
-            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
-                               "news-reasoning", split, "reasoning-action", stance, f"reasoning-{split}-{n}", polarity))
+            premise, labelled, task = capital(frame.format(actor=actor, topic=topic)), [(actor, stance)], "reasoning-action"
         else:
             frame, stance_a, stance_b = rng.choice(pair_frames)
             a, b = rng.sample(actors, 2)
-            premise = capital(frame.format(a=a, b=b, topic=topic))
-            for actor, stance in ((a, stance_a), (b, stance_b)):
-                polarity = rng.choice(("supports", "opposes"))
-                pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
-                                   "news-reasoning", split, "reasoning-two-actors", stance, f"reasoning-{split}-{n}", polarity))
+            premise, labelled, task = capital(frame.format(a=a, b=b, topic=topic)), [(a, stance_a), (b, stance_b)], "reasoning-two-actors"
+        pairs += ask_each(premise, labelled, topic, rng, "news-reasoning", split, task, f"reasoning-{split}-{n}")
     return pairs
+
+
+def held_split(items: list, split: str) -> list:
+    """The items of a split: every fourth for dev, the others for train."""
+    return [item for i, item in enumerate(items) if (i % 4 == 3) == (split == "dev")]
+
+
+def template_actors(split: str) -> list[str]:
+    return HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+
+
+def ask_each(premise: str, labelled: list[tuple[str, str]], topic: str, rng: random.Random, source: str,
+             split: str, task: str, text_id: str) -> list[dict]:
+    """One pair per (actor, stance) of a premise, asked as "supports" or "opposes" at random."""
+    pairs = []
+    for actor, stance in labelled:
+        polarity = rng.choice(("supports", "opposes"))
+        pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
+                           source, split, task, stance, text_id, polarity))
+    return pairs
+
+
+def one_actor(frames: list, actors: list[str], rng: random.Random, **slots: str) -> tuple[str, list[tuple[str, str]]]:
+    """A premise from a (frame, stance) frame with {A} filled by a random actor."""
+    frame, stance = rng.choice(frames)
+    actor = rng.choice(actors)
+    return capital(frame.format(A=actor, **slots)), [(actor, stance)]
+
+
+def two_actors(frames: list, actors: list[str], rng: random.Random, **slots: str) -> tuple[str, list[tuple[str, str]]]:
+    """A premise from a (frame, stance of {A}, stance of {B}) frame with two different actors."""
+    frame, stance_a, stance_b = rng.choice(frames)
+    a, b = rng.sample(actors, 2)
+    return capital(frame.format(A=a, B=b, **slots)), [(a, stance_a), (b, stance_b)]
 
 
 def capital(text: str) -> str:
@@ -573,14 +595,11 @@ def valence_templates(rng: random.Random, count: int, split: str) -> list[dict]:
     """Pairs whose stance runs against the tone of their words (see HARSH_ACTS). Dev holds every
     fourth act, every fourth frame and the held-out actors, so its score says whether the skill
     carries to unseen acts and wording."""
-    def held(index):
-        return (index % 4 == 3) == (split == "dev")
-
-    acts = [a for i, a in enumerate(HARSH_ACTS + KIND_ACTS) if held(i)]
-    frames = [f for i, f in enumerate(ACT_FRAMES) if held(i)]
-    noun_frames = [f for i, f in enumerate(NOUN_FRAMES) if held(i)]
-    pair_frames = [f for i, f in enumerate(ACT_PAIR_FRAMES) if held(i)]
-    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    acts = held_split(HARSH_ACTS + KIND_ACTS, split)
+    frames = held_split(ACT_FRAMES, split)
+    noun_frames = held_split(NOUN_FRAMES, split)
+    pair_frames = held_split(ACT_PAIR_FRAMES, split)
+    actors = template_actors(split)
     pairs = []
     for n in range(count):
         vp, np, fillers = rng.choice(acts)
@@ -588,24 +607,12 @@ def valence_templates(rng: random.Random, count: int, split: str) -> list[dict]:
         vp, np = vp.format(x=x), np.format(x=x)
         roll = rng.random()
         if roll < 0.6 or roll < 0.8 and not noun_frames:
-            frame, stance = rng.choice(frames)
-            actor = rng.choice(actors)
-            premise = capital(frame.format(A=actor, vp=vp))
-            labelled = [(actor, stance)]
+            premise, labelled = one_actor(frames, actors, rng, vp=vp)
         elif roll < 0.8:
-            frame, stance = rng.choice(noun_frames)
-            actor = rng.choice(actors)
-            premise = capital(frame.format(A=actor, np=np))
-            labelled = [(actor, stance)]
+            premise, labelled = one_actor(noun_frames, actors, rng, np=np)
         else:
-            frame, stance_a, stance_b = rng.choice(pair_frames)
-            a, b = rng.sample(actors, 2)
-            premise = capital(frame.format(A=a, B=b, vp=vp))
-            labelled = [(a, stance_a), (b, stance_b)]
-        for actor, stance in labelled:
-            polarity = rng.choice(("supports", "opposes"))
-            pairs.append(_pair(premise, hypothesis(actor, np, polarity), STANCE_LABEL[(stance, polarity)],
-                               "news-valence", split, "valence", stance, f"valence-{split}-{n}", polarity))
+            premise, labelled = two_actors(pair_frames, actors, rng, vp=vp)
+        pairs += ask_each(premise, labelled, np, rng, "news-valence", split, "valence", f"valence-{split}-{n}")
     return pairs
 
 
@@ -693,38 +700,25 @@ SELF_TARGET_ACTS = ["the fight against {x}", "the offensive against {x}", "airst
 def claim_templates(rng: random.Random, count: int, split: str) -> list[dict]:
     """Claims asserted, denied and left unconfirmed, and acts aimed at the actor itself. Dev holds
     every fourth claim, frame and self-target act and the held-out actors."""
-    def held(index):
-        return (index % 4 == 3) == (split == "dev")
-
-    claims = [c for i, c in enumerate(CLAIMS) if held(i)]
-    frames = [f for i, f in enumerate(CLAIM_FRAMES) if held(i)]
-    pair_frames = [f for i, f in enumerate(CLAIM_PAIR_FRAMES) if held(i)]
-    self_frames = [f for i, f in enumerate(SELF_TARGET_FRAMES) if held(i)] or SELF_TARGET_FRAMES[:1]
-    self_acts = [a for i, a in enumerate(SELF_TARGET_ACTS) if held(i)]
-    actors = HELD_OUT_ACTORS if split == "dev" else TEMPLATE_ACTORS
+    claims = held_split(CLAIMS, split)
+    frames = held_split(CLAIM_FRAMES, split)
+    pair_frames = held_split(CLAIM_PAIR_FRAMES, split)
+    self_frames = held_split(SELF_TARGET_FRAMES, split) or SELF_TARGET_FRAMES[:1]
+    self_acts = held_split(SELF_TARGET_ACTS, split)
+    actors = template_actors(split)
     pairs = []
     for n in range(count):
         roll = rng.random()
         if roll < 0.15:
             frame, stance = rng.choice(self_frames)
             actor = rng.choice(actors)
-            np = rng.choice(self_acts).format(x=actor)
-            premise = capital(frame.format(A=actor, np=np))
-            labelled, topic = [(actor, stance)], np
+            topic = rng.choice(self_acts).format(x=actor)
+            premise, labelled = capital(frame.format(A=actor, np=topic)), [(actor, stance)]
         else:
             clause, topic = rng.choice(claims)
             if roll < 0.8 or not pair_frames:
-                frame, stance = rng.choice(frames)
-                actor = rng.choice(actors)
-                premise = capital(frame.format(A=actor, clause=clause))
-                labelled = [(actor, stance)]
+                premise, labelled = one_actor(frames, actors, rng, clause=clause)
             else:
-                frame, stance_a, stance_b = rng.choice(pair_frames)
-                a, b = rng.sample(actors, 2)
-                premise = capital(frame.format(A=a, B=b, clause=clause))
-                labelled = [(a, stance_a), (b, stance_b)]
-        for actor, stance in labelled:
-            polarity = rng.choice(("supports", "opposes"))
-            pairs.append(_pair(premise, hypothesis(actor, topic, polarity), STANCE_LABEL[(stance, polarity)],
-                               "news-claims", split, "claims", stance, f"claims-{split}-{n}", polarity))
+                premise, labelled = two_actors(pair_frames, actors, rng, clause=clause)
+        pairs += ask_each(premise, labelled, topic, rng, "news-claims", split, "claims", f"claims-{split}-{n}")
     return pairs
