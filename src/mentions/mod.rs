@@ -94,6 +94,15 @@ fn words_since_clause_start(before: &str) -> usize {
     count
 }
 
+/// Whether a mention is named right before or after a speech verb ("Wilson, 28, denied ...",
+/// "said Kirby").
+fn subject_of_speech(sentence: &Sentence, mention: &ActorMention) -> bool {
+    let local = |at: usize| at.checked_sub(sentence.span.0);
+    let before = local(mention.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
+    let after = local(mention.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+    quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
+}
+
 /// "In further trouble for Singh", "a lawsuit against Denton": a name right after one of these
 /// prepositions is what a phrase is about, not who takes a position. ("of", "to", "with" and
 /// "on" were tried too: +0.005 micro-F1 with topics only but -0.013 with gold actors on the dev
@@ -215,12 +224,7 @@ impl Mentions {
         if self.quotes.iter().any(|q| q.sentence == sentence.index && q.speaker.as_deref() == Some(actor)) || self.carried_speaker(sentence.index) == Some(actor) {
             return true;
         }
-        self.actor_mentions.iter().filter(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote).any(|m| {
-            let local = |at: usize| at.checked_sub(sentence.span.0);
-            let before = local(m.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
-            let after = local(m.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
-            quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
-        })
+        self.actor_mentions.iter().filter(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote).any(|m| subject_of_speech(sentence, m))
     }
 
     /// Whether a person is what the topic is about: named in its label or aliases ("firing
@@ -482,11 +486,7 @@ fn attribute_quotes(text: &str, sentences: &[Sentence], quotes: &[Vec<(usize, us
         let outside: Vec<&ActorMention> = mentions.iter().filter(|m| m.sentence == sentence.index && !m.in_quote).collect();
         // The subject of the speech verb first ("Jeffrey Fagan, professor of law at Columbia Law
         // School in New York, told ..."), else the name nearest a speech verb.
-        let subject = outside.iter().find(|m| {
-            let before = sentence.text.get(..m.span.0 - offset).unwrap_or("");
-            let after = sentence.text.get(m.span.1 - offset..).unwrap_or("");
-            quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
-        });
+        let subject = outside.iter().find(|m| subject_of_speech(sentence, m));
         let nearest = || {
             outside
                 .iter()

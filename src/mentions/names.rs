@@ -174,7 +174,7 @@ fn families(sentences: &[Sentence], known: &[Actor]) -> Vec<Actor> {
                 continue;
             }
             let whole = found.get(0).map_or("", |m| m.as_str());
-            let form = whole.strip_prefix("the ").or_else(|| whole.strip_prefix("The ")).unwrap_or(whole).to_string();
+            let form = without_article(whole).to_string();
             let family_name = owner.as_str().split_whitespace().last().unwrap_or(owner.as_str()).to_string();
             match groups.iter_mut().find(|g| g.id == slug(&format!("{family_name} family"))) {
                 Some(group) => {
@@ -211,7 +211,7 @@ fn phrase_for_organisation(name: &str) -> String {
 /// or it names a known place.
 pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
     // Titles written in lower case ("rear admiral John Kirby") go with the capitalised ones.
-    let raw = raw.trim().trim_end_matches([',', ';', ':', ')', '"', '”', '“']);
+    let raw = raw.trim().trim_end_matches(CLOSING_PUNCTUATION);
     let all: Vec<&str> = raw.split_whitespace().collect();
     let mut first_capital = all.iter().position(|w| w.chars().next().is_some_and(char::is_uppercase)).unwrap_or(0);
     if first_capital > 0 && is_particle(all[first_capital - 1]) {
@@ -242,12 +242,8 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
     while words.last().is_some_and(|w| NOT_NAMES.contains(w) || w.trim_end_matches('.').chars().count() == 1 || w.chars().next().is_some_and(char::is_lowercase) && !is_joined_particle(w)) {
         words.pop();
     }
-    let mut name = words.join(" ");
-    for suffix in ["'s", "’s", "'", "’"] {
-        if let Some(stripped) = name.strip_suffix(suffix) {
-            name = stripped.to_string();
-        }
-    }
+    let joined = words.join(" ");
+    let name = without_suffixes(&joined, POSSESSIVES).to_string();
     let capitalised = name.split_whitespace().find(|w| !is_particle(w)).and_then(|w| w.chars().next()).is_some_and(char::is_uppercase);
     // Names can end in "-ian" (Brian, Adrian): only known adjectives and "-ish" words go.
     let adjective = !name.contains(' ') && (name.ends_with("ish") || Gazetteer::builtin().adjectives.iter().any(|(a, _)| *a == name));
@@ -279,16 +275,25 @@ fn extend_left(text: &str, start: usize) -> usize {
     start
 }
 
+/// What may close a name span and is not part of it ("Richard Walton,").
+const CLOSING_PUNCTUATION: [char; 7] = [',', ';', ':', ')', '"', '”', '“'];
+/// Possessive endings, stripped in this order ("Putin's", "Reuters'").
+const POSSESSIVES: &[&str] = &["'s", "’s", "'", "’"];
+
+/// `text` without a leading "the " and then "The ".
+fn without_article(text: &str) -> &str {
+    ["the ", "The "].iter().fold(text, |rest, article| rest.strip_prefix(article).unwrap_or(rest))
+}
+
+/// `text` with each of `suffixes` stripped in turn where it ends with it.
+fn without_suffixes<'a>(text: &'a str, suffixes: &[&str]) -> &'a str {
+    suffixes.iter().fold(text, |rest, suffix| rest.strip_suffix(suffix).unwrap_or(rest))
+}
+
 /// `raw` as the text wrote it when it is `name` after titles only ("King Abdullah",
 /// "Commander Richard Walton"); `None` when it is the name itself or has other words before it.
 fn titled_form(raw: &str, name: &str) -> Option<String> {
-    let mut form = raw.trim().trim_end_matches([',', ';', ':', ')', '"', '”', '“']);
-    for prefix in ["the ", "The "] {
-        form = form.strip_prefix(prefix).unwrap_or(form);
-    }
-    for suffix in ["'s", "’s"] {
-        form = form.strip_suffix(suffix).unwrap_or(form);
-    }
+    let form = without_suffixes(without_article(raw.trim().trim_end_matches(CLOSING_PUNCTUATION)), &["'s", "’s"]);
     let prefix = form.strip_suffix(name)?;
     let only_titles = !prefix.trim().is_empty() && LEADING_TITLES.find(prefix).is_some_and(|m| m.end() == prefix.len());
     only_titles.then(|| form.to_string())
@@ -324,23 +329,9 @@ fn is_joined_particle(word: &str) -> bool {
 const ADJECTIVE_ENDINGS: &[&str] = &["ish", "ian", "ese", "ean", "-affiliated", "-linked", "-led", "-backed", "-based", "-allied", "-born"];
 
 fn tidy_organisation(raw: &str) -> Option<String> {
-    let mut name = raw.trim();
-    for prefix in ["the ", "The "] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            name = rest;
-        }
-    }
-    for suffix in ["'s", "’s", "'", "’"] {
-        if let Some(rest) = name.strip_suffix(suffix) {
-            name = rest;
-        }
-    }
     // "Boko Haram group", "Isis forces": the name without the generic noun.
-    for generic in [" group", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"] {
-        if let Some(rest) = name.strip_suffix(generic) {
-            name = rest;
-        }
-    }
+    let generic = [" group", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"];
+    let name = without_suffixes(without_suffixes(without_article(raw.trim()), POSSESSIVES), &generic);
     let capitalised = name.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
     let one_word = !name.contains(' ');
     let adjective = one_word && (ADJECTIVE_ENDINGS.iter().any(|e| name.ends_with(e)) || Gazetteer::builtin().adjectives.iter().any(|(a, _)| a == name));

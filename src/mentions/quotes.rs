@@ -41,20 +41,22 @@ pub fn quote_spans(text: &str) -> Vec<(usize, usize)> {
 
 static SPEECH_VERB: LazyLock<Regex> = LazyLock::new(|| {
     // News varies the verb: "countered", "noted", "tweeted" attribute a quote as "said" does.
-    Regex::new(r"\b(?:said|says|say|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|according to|countered|noted|explained|acknowledged|admitted|claimed|confirmed|denied|maintained|stressed|replied|responded|tweeted|posted|conceded|contended|observed|announced|vowed|urged|asserted|alleged|emphasi[sz]ed|complained|cautioned|predicted|reiterated|recalled|remarked|pointed out|continued)\b")
+    Regex::new(&format!(r"\b(?:{SPEAKING}|say|according to|observed|emphasi[sz]ed|cautioned|predicted|recalled|remarked|pointed out|continued)\b"))
         .expect("SPEECH_VERB is a valid regex")
 });
 
 static VERB_AFTER_NAME: LazyLock<Regex> = LazyLock::new(|| {
     // "Wilson said", "Wilson, 28, has denied", "Kirby also told"; denials and rejections count.
-    Regex::new(&format!(r"^(?:\s*,[^,]{{1,60}},)?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|then\s+|again\s+|repeatedly\s+)*(?:{STATEMENT})\b"))
+    Regex::new(&format!(r"^(?:\s*,[^,]{{1,60}},)?\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|then\s+|again\s+|repeatedly\s+)*(?:{SPEAKING}|{STATEMENT})\b"))
         .expect("VERB_AFTER_NAME is a valid regex")
 });
 static VERB_BEFORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(?:said|says|added|told|wrote|asked|according to)\s+(?:(?:[A-Z][\p{L}.\-]*|spokes(?:man|woman|person)|official|minister|secretary|president|chief|director|commander|leader|head)\s+){0,4}$").expect("VERB_BEFORE_NAME is a valid regex")
 });
+/// Verbs of speaking that both attribute a quote and make its subject a speaker.
+const SPEAKING: &str = r"said|says|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|countered|noted|explained|acknowledged|admitted|claimed|confirmed|denied|maintained|stressed|replied|responded|tweeted|posted|conceded|contended|announced|vowed|urged|asserted|alleged|complained|reiterated";
 /// Verbs by which someone states a position: speech, plus denials and rejections.
-const STATEMENT: &str = r"said|says|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|countered|noted|explained|acknowledged|admitted|claimed|claims|confirmed|confirms|denied|denies|rejected|rejects|dismissed|dismisses|disputed|disputes|maintained|maintains|stressed|replied|responded|tweeted|posted|conceded|contended|announced|vowed|urged|asserted|alleged|complained|reiterated|testified|apologi[sz]ed";
+const STATEMENT: &str = r"claims|confirms|denies|rejected|rejects|dismissed|dismisses|disputed|disputes|maintains|testified|apologi[sz]ed";
 
 /// Whether `after` (the text right after a name) opens with a statement verb.
 pub fn speech_verb_follows(after: &str) -> bool {
