@@ -43,6 +43,19 @@ static APPOSITIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^,\s+(?:a|an|the)?\s*(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\s+(?:for|of|at|to)\s+(?:the\s+)?$").expect("APPOSITIVE_ROLE is a valid regex")
 });
 
+/// "a spokesperson for the" / "the ministry's spokesman for" right before an organisation that a
+/// comma and a person's name follow ("a spokesperson for the Iraqi health ministry, Ahmed
+/// Rudaini").
+static ROLE_BEFORE_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|\s)(?:a|an|the)\s+(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\s+(?:for|of|at|to)\s+(?:the\s+)?$").expect("ROLE_BEFORE_ORGANISATION is a valid regex")
+});
+
+/// "'s police chief" / "'s spokesman" right after an organisation that follows a person and a
+/// comma ("al-Dulaimi, Anbar's police chief").
+static POSSESSIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:'s|\x{2019}s)\s+(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\b").expect("POSSESSIVE_ROLE is a valid regex")
+});
+
 /// Nouns that make "<country adjective> X" the country's government.
 const GOVERNMENT_NOUNS: &[&str] = &["government", "authorities", "officials", "leadership", "regime", "administration", "military"];
 
@@ -124,11 +137,25 @@ pub fn find(text: &str, sentences: &[Sentence], catalog: &[Actor], mentions: &[A
                     }
                 }
             }
-            // After: "<Person>, a spokesman for the <Org>".
+            // After: "<Person>, a spokesman for the <Org>"; "<Person>, <Org>'s police chief";
+            // "<Role> <Person>, of <Org>" (a role before the name, the organisation after it).
             let after_start = person.span.1;
-            let after_end = text[after_start..sentence.span.1].len() + after_start;
+            let after_end = sentence.span.1;
             for org in here.iter().filter(|m| speaks_for(kind_of(&m.actor)) && m.span.0 > after_start && m.span.0 <= after_end) {
-                if APPOSITIVE_ROLE.is_match(&text[after_start..org.span.0]) {
+                let gap = &text[after_start..org.span.0];
+                let after_org = &text[org.span.1..sentence.span.1];
+                let possessive_role = matches!(gap.trim(), "," | ", the") && POSSESSIVE_ROLE.is_match(after_org);
+                let of_after_role = has_role && matches!(gap.trim(), ", of" | ", of the" | "of" | "of the");
+                if APPOSITIVE_ROLE.is_match(gap) || possessive_role || of_after_role {
+                    add(&person.actor, &org.actor);
+                    break;
+                }
+            }
+            // Before, with a comma: "a spokesperson for the <Org>, <Person>".
+            for org in here.iter().filter(|m| speaks_for(kind_of(&m.actor)) && m.span.1 <= person.span.0 && m.span.0 >= sentence.span.0) {
+                let gap = &text[org.span.1..person.span.0];
+                let titles_only = gap.trim_start().starts_with(',') && gap.trim_start()[1..].split_whitespace().all(|w| TITLE_WORD.is_match(w) && w.chars().next().is_some_and(char::is_uppercase));
+                if titles_only && ROLE_BEFORE_ORGANISATION.is_match(&text[sentence.span.0..org.span.0]) {
                     add(&person.actor, &org.actor);
                     break;
                 }
@@ -184,6 +211,21 @@ mod tests {
     fn role_for_an_organisation_after_a_name() {
         let found = affiliations("Col. Steve Warren, a spokesman for the Pentagon, said nothing.");
         assert_eq!(found, vec![("steve-warren".to_string(), "pentagon".to_string())]);
+    }
+
+    #[test]
+    fn appositions_around_a_name() {
+        let found = affiliations("But a spokesperson for the World Health Organization, Dr. Ahmed Rudaini, said the reports were false.");
+        assert_eq!(found, vec![("ahmed-rudaini".to_string(), "world-health-organization".to_string())]);
+        let found = affiliations("In a statement Commander Richard Walton, of the Pentagon, said nothing.");
+        assert_eq!(found, vec![("richard-walton".to_string(), "pentagon".to_string())]);
+        let found = affiliations("On Monday Gen. Ahmad Saddag al-Dulaimi, the World Health Organization's regional chief, said it was unfounded.");
+        assert_eq!(found, vec![("ahmad-saddag-al-dulaimi".to_string(), "world-health-organization".to_string())]);
+    }
+
+    #[test]
+    fn a_researcher_of_an_institute_does_not_speak_for_it() {
+        assert!(affiliations("\"I would expect meteorites,\" Peter Jenniskens, of the SETI Institute, said.").is_empty());
     }
 
     #[test]

@@ -77,6 +77,9 @@ impl Default for Signals<'_> {
 /// Chosen on the actor-stance dev set (a holder named later is mostly an object or a place).
 pub const HOLDER_REACH: usize = 4;
 
+/// How many names joined by commas make a list of names rather than a joint subject.
+const LONG_LIST: usize = 4;
+
 /// Words between the last clause break (", ", ";", ":", "but", "and", "while", "which", "who",
 /// a quotation mark) and the end of `before`.
 fn words_since_clause_start(before: &str) -> usize {
@@ -157,13 +160,37 @@ impl Mentions {
             ActorLink::Pronoun | ActorLink::Speaker => true,
             ActorLink::Alias => {
                 let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
-                words_since_clause_start(before) <= HOLDER_REACH && !self.possessor_in_an_object(sentence, m) && !after_a_preposition(before)
+                words_since_clause_start(before) <= HOLDER_REACH && !self.possessor_in_an_object(sentence, m) && !after_a_preposition(before) && !self.in_a_long_list(sentence, m)
             }
         };
         if self.actor_mentions.iter().any(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && early(m)) {
             return true;
         }
         self.affiliations.iter().any(|a| a.organisation == actor && a.person != actor && self.in_holder_position(sentence, &a.person))
+    }
+
+    /// "from North African countries such as Tunisia, Libya, Egypt, Algeria and Somalia": a
+    /// name among [`LONG_LIST`] or more names joined only by commas and "and" / "or" is listed,
+    /// not taking a position of its own (three are often a joint subject: "Britain, France and
+    /// Germany said").
+    fn in_a_long_list(&self, sentence: &Sentence, mention: &ActorMention) -> bool {
+        let mut named: Vec<&ActorMention> = self.actor_mentions.iter().filter(|m| m.sentence == sentence.index && !m.in_quote).collect();
+        named.sort_by_key(|m| m.span);
+        named.dedup_by_key(|m| m.span);
+        let Some(at) = named.iter().position(|m| m.span == mention.span) else { return false };
+        let joined = |left: &ActorMention, right: &ActorMention| {
+            let gap = sentence.text.get(left.span.1.saturating_sub(sentence.span.0)..right.span.0.saturating_sub(sentence.span.0)).unwrap_or("x");
+            matches!(gap.trim(), "," | "and" | ", and" | "or" | ", or")
+        };
+        let mut first = at;
+        while first > 0 && joined(named[first - 1], named[first]) {
+            first -= 1;
+        }
+        let mut last = at;
+        while last + 1 < named.len() && joined(named[last], named[last + 1]) {
+            last += 1;
+        }
+        last - first + 1 >= LONG_LIST
     }
 
     /// "Bush called Putin's offer innovative": a possessor inside what another actor's verb acts
@@ -556,6 +583,20 @@ mod tests {
         assert!(after_a_preposition("a class-action lawsuit against "));
         assert!(!after_a_preposition("According to "));
         assert!(!after_a_preposition("On Monday, "));
+    }
+
+    #[test]
+    fn names_in_a_long_list_are_not_holders_but_a_joint_subject_is() {
+        let text = "Recruits came from Tunisia, Libya, Egypt and Algeria, officials said the strikes worked. Britain, France and Germany backed the strikes.";
+        let topics = vec![Topic::parse_spec("the strikes=strikes").unwrap()];
+        let sentences = crate::text::sentences(text);
+        let m = find(text, &sentences, &[], &topics, true);
+        for listed in ["tunisia", "libya", "egypt", "algeria"] {
+            assert!(!m.in_holder_position(&sentences[0], listed), "{listed}");
+        }
+        for joint in ["united-kingdom", "france", "germany"] {
+            assert!(m.in_holder_position(&sentences[1], joint), "{joint}");
+        }
     }
 
     #[test]

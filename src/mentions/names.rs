@@ -243,7 +243,7 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
         words.pop();
     }
     let joined = words.join(" ");
-    let name = without_suffixes(&joined, POSSESSIVES).to_string();
+    let name = without_suffixes(joined.trim_end_matches(CLOSING_PUNCTUATION), POSSESSIVES).to_string();
     let capitalised = name.split_whitespace().find(|w| !is_particle(w)).and_then(|w| w.chars().next()).is_some_and(char::is_uppercase);
     // Names can end in "-ian" (Brian, Adrian): only known adjectives and "-ish" words go.
     let adjective = !name.contains(' ') && (name.ends_with("ish") || Gazetteer::builtin().adjectives.iter().any(|(a, _)| *a == name));
@@ -329,8 +329,9 @@ fn is_joined_particle(word: &str) -> bool {
 const ADJECTIVE_ENDINGS: &[&str] = &["ish", "ian", "ese", "ean", "-affiliated", "-linked", "-led", "-backed", "-based", "-allied", "-born"];
 
 fn tidy_organisation(raw: &str) -> Option<String> {
-    // "Boko Haram group", "Isis forces": the name without the generic noun.
-    let generic = [" group", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"];
+    // "Boko Haram group", "Isis forces", "Islamic State terror group": the name without the
+    // generic noun and the word that describes it.
+    let generic = [" group", " terror", " terrorist", " militant", " jihadist", " extremist", " rebel", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"];
     let name = without_suffixes(without_suffixes(without_article(raw.trim()), POSSESSIVES), &generic);
     let capitalised = name.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
     let one_word = !name.contains(' ');
