@@ -79,7 +79,10 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         if let Some(tagged) = entities.and_then(|e| e.get(sentence.index)) {
             for entity in tagged.iter().filter(|e| e.score >= MIN_ENTITY_SCORE) {
                 let Some(raw) = text.get(entity.span.0..entity.span.1) else { continue };
-                match entity.kind {
+                // "Benevolent Association", "Terrorism Command" tagged as people: a name that ends
+                // in an organisation's head noun is an organisation.
+                let kind = if entity.kind == EntityKind::Person && ends_in_organisation_noun(raw) { EntityKind::Organisation } else { entity.kind };
+                match kind {
                     EntityKind::Person => {
                         // ... and a name's particle part after the span ("Sabah al-Jouburi").
                         let mut end = entity.span.1;
@@ -126,9 +129,19 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         }
         let patterned = TITLED_NAME
             .captures_iter(text)
-            .filter_map(|c| Some((c.get(1)?.as_str(), c.get(0).map(|whole| whole.as_str()))))
-            .chain(SPEAKER_NAME.captures_iter(text).filter_map(|c| Some((c.get(1).or_else(|| c.get(2))?.as_str(), None))));
+            .filter_map(|c| Some((c.get(1)?, c.get(0).map(|whole| whole.as_str()))))
+            .chain(SPEAKER_NAME.captures_iter(text).filter_map(|c| Some((c.get(1).or_else(|| c.get(2))?, None))));
         for (found, whole) in patterned {
+            if ends_in_organisation_noun(found.as_str()) {
+                // "..., director of the Drug Policy Alliance, told": an organisation speaks.
+                let start = extend_left(text, found.start());
+                let name = text.get(start..found.end()).and_then(tidy_organisation).filter(|n| !is_known(n) && !is_known(&format!("the {n}")));
+                if let Some(name) = name.filter(|n| !organisations.iter().any(|(o, _)| o == n)) {
+                    organisations.push((name, None));
+                }
+                continue;
+            }
+            let found = found.as_str();
             if let Some(name) = tidy_person(found, known) {
                 titled.extend(whole.and_then(|w| titled_form(w, &name)).map(|form| (name.clone(), form)));
                 if !people.contains(&name) {
@@ -198,11 +211,23 @@ fn families(sentences: &[Sentence], known: &[Actor]) -> Vec<Actor> {
 
 /// Organisations read better with "the" in a hypothesis ("the Pentagon supports ..."), except
 /// acronyms and names that are already people-like ("Boko Haram", "Vice Media").
+/// Head nouns of organisations' names ("the Drug Policy Alliance", "the Counter Terrorism
+/// Command"): such names take "the".
+const ORGANISATION_NOUNS: &[&str] = &[
+    "Department", "Ministry", "Agency", "Office", "Commission", "Committee", "Council", "Court", "Bureau", "Observatory", "Association", "Union",
+    "Party", "Alliance", "Coalition", "Institute", "Centre", "Center", "Army", "Police", "Service", "Authority", "Government", "Organization",
+    "Organisation", "Network", "Front", "Movement", "Group", "Force", "Forces", "Command", "Post", "Times", "Journal", "Tribune", "Herald",
+    "Gazette",
+];
+
+/// Whether a name's last word is an organisation's head noun ("Benevolent Association").
+fn ends_in_organisation_noun(name: &str) -> bool {
+    name.split_whitespace().last().map(|w| w.trim_end_matches(CLOSING_PUNCTUATION)).is_some_and(|w| ORGANISATION_NOUNS.contains(&w))
+}
+
 fn phrase_for_organisation(name: &str) -> String {
     let first = name.split_whitespace().next().unwrap_or("");
-    let takes_the = ["Department", "Ministry", "Agency", "Office", "Commission", "Committee", "Council", "Court", "Bureau", "Observatory", "Association", "Union", "Party", "Alliance", "Coalition", "Institute", "Centre", "Center", "Army", "Police", "Service", "Authority", "Government", "Organization", "Organisation", "Network", "Front", "Movement", "Group", "Force", "Forces", "Command"]
-        .iter()
-        .any(|w| name.split_whitespace().any(|x| x == *w));
+    let takes_the = ORGANISATION_NOUNS.iter().any(|w| name.split_whitespace().any(|x| x == *w));
     let acronym = name.chars().all(|c| c.is_uppercase() || !c.is_alphabetic());
     if takes_the && !acronym && first != "The" { format!("the {name}") } else { name.to_string() }
 }
@@ -375,6 +400,18 @@ fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
 mod tests {
     use super::*;
     use crate::text::sentences;
+
+    #[test]
+    fn names_ending_in_an_organisation_noun_are_organisations() {
+        let text = "\u{201c}I think it\u{2019}s sad,\u{201d} countered Sergeants Benevolent Association President Ed Mullins. Gabriel Sayegh, the state director of the Drug Policy Alliance, told Vice.";
+        let split = sentences(text);
+        let tagged = vec![vec![entity(&split[0].text, "Benevolent Association", EntityKind::Person), entity(&split[0].text, "Ed Mullins", EntityKind::Person)], vec![]];
+        let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
+        let kinds: Vec<(&str, ActorKind)> = actors.iter().map(|a| (a.name.as_str(), a.kind)).collect();
+        assert!(kinds.contains(&("Sergeants Benevolent Association", ActorKind::Organisation)), "{kinds:?}");
+        assert!(kinds.contains(&("Drug Policy Alliance", ActorKind::Organisation)), "{kinds:?}");
+        assert!(!kinds.iter().any(|(name, kind)| *kind == ActorKind::Person && (name.contains("Association") || name.contains("Alliance"))), "{kinds:?}");
+    }
 
     fn entity(text: &str, phrase: &str, kind: EntityKind) -> Entity {
         let start = text.find(phrase).unwrap();
