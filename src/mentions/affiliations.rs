@@ -56,8 +56,9 @@ static POSSESSIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:'s|\x{2019}s)\s+(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\b").expect("POSSESSIVE_ROLE is a valid regex")
 });
 
-/// Nouns that make "<country adjective> X" the country's government.
-const GOVERNMENT_NOUNS: &[&str] = &["government", "authorities", "officials", "leadership", "regime", "administration", "military"];
+/// Nouns that make "<country adjective> X" the country's government, or its armed forces
+/// ("Ugandan troops" act for Uganda).
+const GOVERNMENT_NOUNS: &[&str] = &["government", "authorities", "officials", "leadership", "regime", "administration", "military", "troops", "forces", "soldiers"];
 
 /// "the Iraqi government", "Jordanian officials": mentions of the country, outside topic
 /// phrases and quotes.
@@ -240,5 +241,8 @@ mod tests {
         let m = mentions::find(text, &sentences(text), &[], &topics, true);
         assert_eq!(m.holders(0), vec!["jordan"]);
         assert_eq!(m.holders(2), vec!["john-kirby", "pentagon"], "Kirby speaks for the Pentagon");
+        let text = "Ugandan troops led the raid.";
+        let m = mentions::find(text, &sentences(text), &[], &topics, true);
+        assert_eq!(m.holders(0), vec!["uganda"], "a country's troops act for it");
     }
 }
