@@ -45,6 +45,50 @@ static FAMILY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(r"\b(?:(?P<owner>{who})(?:'s|’s)\s+(?:family|families|parents|relatives)|[Tt]he\s+(?P<house>{who})\s+family)\b"))
         .expect("FAMILY is a valid regex")
 });
+/// Concrete groups that take positions in a story: "Kurdish intelligence officials", "former
+/// Gawker interns", "Elders in Borno state", "seven other devotees", "Parents". A plural head
+/// noun for people, with modifiers that make it identifiable (a name or adjective, a number,
+/// "former", a place after "in" / "of" / "from"); generic hedges ("analysts", "experts",
+/// "critics", "sources") have no head here and never become actors.
+static GROUP: LazyLock<Regex> = LazyLock::new(|| {
+    let cap = r"[A-Z][\p{L}.'’\-]*";
+    let lower = r"(?:intelligence|security|army|military|police|government|opposition|border|health|party|union|rebel|surviving|incoming|other|senior|local|state|federal|religious|tribal|community|hospital|prison|Sunni|Shia|Shiite)";
+    let quantity = r"(?:[Ff]ormer|[Mm]ultiple|[Dd]ozens of|[Hh]undreds of|[Tt]housands of|\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|Two|Three|Four|Five|Six|Seven|Eight|Nine|Ten)";
+    let head = r"(?:officials|officers|supporters|organisations|organizations|interns|ushers|parents|Parents|students|elders|Elders|devotees|lawmakers|legislators|MPs|senators|protesters|protestors|demonstrators|activists|residents|survivors|Survivors|villagers|workers|employees|veterans|relatives|doctors|teachers|members|commanders|clerics|diplomats|prosecutors|investigators|persons)";
+    let place = r"(?:\s+(?:state|province|city|county|region|district))?";
+    Regex::new(&format!(
+        r"(?P<np>(?:{quantity}\s+)*(?:(?:{cap}|{lower})\s+){{0,3}}{head})\b(?P<pp>\s+(?:of|in|from)\s+(?:the\s+|an?\s+)?(?:(?:{cap}|[a-z]+)\s+){{0,4}}(?:{cap}|parliament){place})?"
+    ))
+    .expect("GROUP is a valid regex")
+});
+
+/// Group heads that name nobody in particular without a modifier ("members said").
+const BARE_GROUP_HEADS: &[&str] = &["parents", "survivors", "elders", "protesters", "relatives"];
+
+/// Counts written as words ("seven other devotees").
+const NUMBER_WORDS: &[&str] = &["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty"];
+
+/// Group heads that speak for the organisation or country named before them ("NASA officials").
+const VOICE_HEADS: &[&str] = &["officials", "commanders", "members", "leaders", "officers", "diplomats", "investigators", "prosecutors"];
+
+/// The place part of a group ("in Borno state" in "Elders in Borno state in Nigeria's
+/// north-east said"): cut at the first verb, then back to a capitalised word or a place noun
+/// after one. `None` when no name is left.
+fn place_phrase(raw: &str) -> Option<String> {
+    let mut words: Vec<&str> = raw.split_whitespace().take_while(|w| !matches!(*w, "said" | "says" | "say" | "told" | "have" | "has" | "had" | "is" | "are" | "was" | "were" | "will" | "would")).collect();
+    let place_noun = |w: &str| matches!(w, "state" | "province" | "city" | "county" | "region" | "district" | "parliament");
+    let possessive = |w: &str| w.ends_with("'s") || w.ends_with("’s");
+    while let Some(&last) = words.last() {
+        let capitalised = last.chars().next().is_some_and(char::is_uppercase) && !possessive(last);
+        let place_after_name = place_noun(last) && words.len() >= 2 && words[words.len() - 2].chars().next().is_some_and(char::is_uppercase);
+        if capitalised || place_after_name || last == "parliament" {
+            break;
+        }
+        words.pop();
+    }
+    (words.len() >= 2).then(|| words.join(" "))
+}
+
 static ACRONYM_AFTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\s*\(\s*([A-Z][A-Za-z0-9&\-\.]{1,9})\s*\)").expect("ACRONYM_AFTER is a valid regex"));
 
 /// Capitalised words that are never part of a person's name.
@@ -172,7 +216,66 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         aliases.extend(short_forms.iter().filter(|(full, _)| *full == name).map(|(_, cut)| cut.clone()));
         actors.push(Actor { id: slug(&name), phrase: phrase_for_organisation(&name), name, kind: ActorKind::Organisation, source: ActorSource::Name, aliases });
     }
+    let new_groups: Vec<Actor> = groups(sentences, known, &actors).into_iter().filter(|g| !actors.iter().any(|a| a.aliases.iter().any(|x| g.aliases.contains(x)))).collect();
+    actors.extend(new_groups);
     actors
+}
+
+/// Concrete groups ([`GROUP`]), one actor per form the text uses; the form with its place
+/// ("Security officials in Lebanon") is an alias of the short one.
+fn groups(sentences: &[Sentence], known: &[Actor], others: &[Actor]) -> Vec<Actor> {
+    let gazetteer = Gazetteer::builtin();
+    let is_country_word = |word: &str| {
+        gazetteer.adjectives.iter().any(|(adjective, _)| adjective == word)
+            || known.iter().any(|a| a.kind == ActorKind::Country && a.aliases.iter().any(|x| x == word))
+    };
+    let mut found: Vec<Actor> = Vec::new();
+    for sentence in sentences {
+        for capture in GROUP.captures_iter(&sentence.text) {
+            let Some(np) = capture.name("np") else { continue };
+            let mut words: Vec<&str> = np.as_str().split_whitespace().collect();
+            while words.len() > 1 && NOT_NAMES.contains(&words[0]) && !matches!(words[0], "Several" | "Many" | "Some" | "Other") {
+                words.remove(0);
+            }
+            let Some(&head) = words.last() else { continue };
+            let modifiers = &words[..words.len() - 1];
+            let pp = capture.name("pp").and_then(|m| place_phrase(m.as_str()));
+            if modifiers.is_empty() && pp.is_none() && !BARE_GROUP_HEADS.contains(&head.to_lowercase().as_str()) {
+                continue;
+            }
+            // "Several senior U.S. officials", "NASA officials", "Boko Haram commanders": the
+            // country or organisation itself speaks (affiliations::country_phrases, the name's
+            // own mention), not a group of its own.
+            let named: Vec<&str> = modifiers.iter().copied().filter(|w| w.chars().next().is_some_and(char::is_uppercase) && !NOT_NAMES.contains(w)).collect();
+            let voice_of = |name: &str| is_country_word(name) || known.iter().chain(others).any(|a| a.kind != ActorKind::Person && a.aliases.iter().any(|x| x == name));
+            // A descriptor makes it a group of its own ("former Iraqi army officers").
+            let described = modifiers.iter().any(|w| w.chars().next().is_some_and(char::is_lowercase) && !matches!(*w, "senior" | "top" | "other" | "former" | "multiple" | "of" | "dozens" | "hundreds" | "thousands") && !NUMBER_WORDS.contains(w) && !w.chars().all(|c| c.is_ascii_digit()));
+            if !named.is_empty() && pp.is_none() && !described && VOICE_HEADS.contains(&head) && voice_of(&named.join(" ")) {
+                continue;
+            }
+            if modifiers.is_empty() && matches!(head, "members" | "officials" | "persons" | "workers" | "students" | "officers") && pp.is_none() {
+                continue;
+            }
+            let short = words.join(" ");
+            let mut aliases = vec![short.clone()];
+            if let Some(pp) = pp {
+                aliases.push(format!("{short} {pp}"));
+            }
+            // "multiple incoming students" and "incoming students" are one group.
+            let same = |alias: &String| alias == &short || alias.ends_with(&format!(" {short}")) || short.ends_with(&format!(" {alias}"));
+            match found.iter_mut().find(|g| g.aliases.iter().any(same)) {
+                Some(group) => {
+                    for alias in aliases {
+                        if !group.aliases.contains(&alias) {
+                            group.aliases.push(alias);
+                        }
+                    }
+                }
+                None => found.push(Actor { id: slug(&short), phrase: short.clone(), name: short, kind: ActorKind::Group, source: ActorSource::Name, aliases }),
+            }
+        }
+    }
+    found
 }
 
 /// Families of named people, one group per family name, with every form the text uses. A family
@@ -411,6 +514,31 @@ mod tests {
         assert!(kinds.contains(&("Sergeants Benevolent Association", ActorKind::Organisation)), "{kinds:?}");
         assert!(kinds.contains(&("Drug Policy Alliance", ActorKind::Organisation)), "{kinds:?}");
         assert!(!kinds.iter().any(|(name, kind)| *kind == ActorKind::Person && (name.contains("Association") || name.contains("Alliance"))), "{kinds:?}");
+    }
+
+    #[test]
+    fn concrete_groups_are_actors_and_hedges_and_voices_are_not() {
+        let text = "Multiple sources, including Kurdish intelligence officials and former Iraqi army officers, told the paper he died. \
+                    Elders in Borno state in Nigeria\u{2019}s north-east have said the talks are a fraud. \
+                    Analysts said the deal was weak. Several senior U.S. officials said it was not. NASA officials said the crater was small. \
+                    Parents and surviving students said police took them. Multiple incoming students complained, and incoming students left.";
+        let split = sentences(text);
+        let actors = discover(&split, None, &Gazetteer::builtin().actors);
+        let groups: Vec<&Vec<String>> = actors.iter().filter(|a| a.kind == ActorKind::Group).map(|a| &a.aliases).collect();
+        let has = |alias: &str| groups.iter().any(|g| g.iter().any(|x| x == alias));
+        for alias in ["Kurdish intelligence officials", "former Iraqi army officers", "Elders in Borno state", "Parents", "surviving students"] {
+            assert!(has(alias), "{alias} in {groups:?}");
+        }
+        assert!(!groups.iter().flat_map(|g| g.iter()).any(|x| x.contains("Analysts") || x.contains("U.S.") || x.contains("NASA")), "{groups:?}");
+        assert_eq!(groups.iter().filter(|g| g.iter().any(|x| x.ends_with("incoming students"))).count(), 1, "{groups:?}");
+    }
+
+    #[test]
+    fn a_group_place_stops_before_the_verb() {
+        assert_eq!(place_phrase("in Borno state in Nigeria\u{2019}s").as_deref(), Some("in Borno state"));
+        assert_eq!(place_phrase("in Lebanon said on Tuesday").as_deref(), Some("in Lebanon"));
+        assert_eq!(place_phrase("of an Iraqi army regiment in Saqlawiya").as_deref(), Some("of an Iraqi army regiment in Saqlawiya"));
+        assert_eq!(place_phrase("of the"), None);
     }
 
     fn entity(text: &str, phrase: &str, kind: EntityKind) -> Entity {
