@@ -300,15 +300,15 @@ PAIR_FRAMES = [
 ]
 
 TEMPLATE_ACTORS = [
-    "Nasser Judeh", "Lindsey Graham", "John Kirby", "Angela Merkel", "Kelly Ayotte", "Jeh Johnson",
-    "the Pentagon", "the Kremlin", "the White House", "the State Department", "Qatar", "Jordan", "Nigeria",
-    "the European Union", "the African Union", "Boko Haram", "the Taliban", "the Drug Policy Alliance",
-    "the Syrian Observatory for Human Rights", "Human Rights Watch", "the NYPD", "Elon University",
-    "Hong Kong protesters", "22 Senate Republicans", "the families of the hostages", "Kurdish officials",
-    "Maria Alvarez", "Olusegun Bello", "Tomas Novak", "Chen Wei", "the Interior Ministry", "Comcast",
+    "Karim Haddad", "Laura Bennett", "Samuel Okafor", "Angela Merkel", "Ingrid Larsen", "Rafael Mendoza",
+    "the Kremlin", "the Elysee", "the Foreign Office", "the Trade Ministry", "Kazakhstan", "Chile", "Ghana",
+    "the European Union", "the Arab League", "the Tamil Tigers", "the PKK", "the Clean Air Coalition",
+    "the Center for Civil Liberties", "Human Rights Watch", "the Chicago Police Department", "Riverside College",
+    "Hong Kong protesters", "22 Senate Republicans", "the families of the hostages", "Kenyan officials",
+    "Maria Alvarez", "Olusegun Bello", "Tomas Novak", "Chen Wei", "the Interior Ministry", "Northwind Telecom",
 ]
-HELD_OUT_ACTORS = ["Haider al-Abadi", "Philip Hammond", "the Iraqi government", "Amnesty International",
-                   "Scotland Yard", "the Somali government", "Sergeants Benevolent Association", "NASA"]
+HELD_OUT_ACTORS = ["Tariq Nasser", "Helen Whitfield", "the Peruvian government", "Amnesty International",
+                   "the Federal Police", "the Malian government", "the Riverside Teachers Union", "the European Space Agency"]
 
 
 def reasoning_templates(topics: list[str], rng: random.Random, count: int, split: str) -> list[dict]:
@@ -495,38 +495,38 @@ def read_arc(data: Path, reduce_body: Callable[[str, str], str], seed: int, unre
 
 # ---------------------------------------------------------------------------------------------
 # Stance against the grain of the words: topics that are themselves actions against someone
-# ("firing Brian Williams", "airstrikes against the Islamic State") supported in harsh words,
+# ("firing the news anchor", "airstrikes against rebel bases") supported in harsh words,
 # and kindly topics ("freeing the hostages") opposed in mild ones. The stage-4 model read the
-# tone: "Tom Brokaw wants Brian Williams fired" came out as Brokaw *opposing* his firing.
+# tone: "X wants the anchor fired" came out as X *opposing* the firing.
 
 # (infinitive phrase, topic noun phrase as a pipeline topic would be labelled); {x} is filled
 # from the act's own fillers.
 HARSH_ACTS = [
-    ("fire {x}", "firing {x}", ["Brian Williams", "the police chief", "the coach", "the editor", "Julia Pierson"]),
+    ("fire {x}", "firing {x}", ["the news anchor", "the police chief", "the coach", "the editor", "the agency director"]),
     ("impose sanctions on {x}", "sanctions on {x}", ["Russia", "Iran", "North Korea", "Venezuela", "Syria"]),
-    ("launch an offensive against {x}", "the offensive against {x}", ["al-Shabaab", "Boko Haram", "the rebels", "the Islamic State"]),
-    ("carry out airstrikes against {x}", "airstrikes against {x}", ["the Islamic State", "the Houthis", "Taliban positions", "militant camps"]),
+    ("launch an offensive against {x}", "the offensive against {x}", ["the rebels", "the insurgents", "the drug cartel", "the militia"]),
+    ("carry out airstrikes against {x}", "airstrikes against {x}", ["rebel bases", "the Houthis", "insurgent positions", "militant camps"]),
     ("ban {x}", "a ban on {x}", ["the film", "the protest march", "the opposition party", "fracking", "the book"]),
     ("arrest {x}", "arresting {x}", ["the protest leaders", "the opposition leader", "the journalists", "the suspects"]),
     ("charge {x} with treason", "charging {x} with treason", ["the fighters who return", "the former minister", "the defectors"]),
     ("deport {x}", "deporting {x}", ["the migrants", "the asylum seekers", "foreign fighters", "the illegal workers"]),
     ("shut down {x}", "shutting down {x}", ["the newspaper", "the plant", "the detention camp", "the mosque", "the clinic"]),
     ("expel {x}", "expelling {x}", ["the ambassador", "the diplomats", "the foreign journalists", "the aid workers"]),
-    ("sue {x}", "a lawsuit against {x}", ["Comcast", "the city", "Gawker", "the company", "the school district"]),
+    ("sue {x}", "a lawsuit against {x}", ["the cable company", "the city", "the tabloid", "the company", "the school district"]),
     ("impeach {x}", "impeaching {x}", ["the president", "the governor", "the judge"]),
     ("cut funding for {x}", "cutting funding for {x}", ["the program", "the agency", "public broadcasting", "the mission"]),
     ("close {x}", "closing {x}", ["the border", "the embassy", "the airport", "the crossing"]),
-    ("punish {x}", "punishing {x}", ["the killers of the pilot", "the rebels", "the rioters", "those responsible"]),
-    ("investigate {x}", "an investigation into {x}", ["the castration allegations", "the shooting", "the leak", "the ministry"]),
-    ("strike back at {x}", "retaliation against {x}", ["the Islamic State", "the militants", "Hamas", "the attackers"]),
+    ("punish {x}", "punishing {x}", ["the killers of the journalist", "the rebels", "the rioters", "those responsible"]),
+    ("investigate {x}", "an investigation into {x}", ["the bribery allegations", "the shooting", "the leak", "the ministry"]),
+    ("strike back at {x}", "retaliation against {x}", ["the cartel", "the militants", "the gunmen", "the attackers"]),
     ("crack down on {x}", "the crackdown on {x}", ["the protesters", "dissent", "drug dealers", "illegal mining"]),
     ("execute {x}", "executing {x}", ["the convicted bombers", "the prisoners", "the hostage-takers"]),
-    ("blockade {x}", "a blockade of {x}", ["the port", "Qatar", "the rebel-held city"]),
+    ("blockade {x}", "a blockade of {x}", ["the port", "the island", "the rebel-held city"]),
 ]
 KIND_ACTS = [
-    ("free {x}", "freeing {x}", ["the hostages", "the schoolgirls", "the political prisoners", "Alan Henning"]),
+    ("free {x}", "freeing {x}", ["the hostages", "the schoolgirls", "the political prisoners", "the aid worker"]),
     ("lift the sanctions on {x}", "lifting the sanctions on {x}", ["Iran", "Cuba", "Russia", "Sudan"]),
-    ("negotiate with {x}", "negotiations with {x}", ["Boko Haram", "the Taliban", "the rebels", "the strikers"]),
+    ("negotiate with {x}", "negotiations with {x}", ["the guerrillas", "the militia", "the rebels", "the strikers"]),
     ("grant asylum to {x}", "granting asylum to {x}", ["the whistleblower", "the refugees", "the dissidents"]),
     ("raise {x}", "raising {x}", ["the minimum wage", "teachers' pay", "the aid budget"]),
     ("reopen {x}", "reopening {x}", ["the embassy", "the border crossing", "the schools", "the talks"]),
@@ -618,36 +618,37 @@ def valence_templates(rng: random.Random, count: int, split: str) -> list[dict]:
 
 # ---------------------------------------------------------------------------------------------
 # Claims as topics: who asserts, who denies, who declines to say. Real-news topics are often
-# claims ("the report that Jihadi John is Mohammed Emwazi"); stage 5b read "Scotland Yard has
-# refused to confirm the reports" as *against* the report and "clarified that she is not the
-# wife" as *for* the claim that she is.
+# claims ("the report that the minister met the rebels"); stage 5b read "X has refused to confirm
+# the reports" as *against* the report and "clarified that she is not the wife" as *for* the
+# claim that she is. No actor, act or claim here is taken from the actor-stance dev set
+# (scripts/tests pins it), so the dev set still measures what carries to unseen news.
 
 # (clause as a sentence says it, the topic as a pipeline labels it)
 CLAIMS = [
-    ("ISIS fighters in Mosul had contracted Ebola", "the report that ISIS fighters in Mosul contracted Ebola"),
-    ("the hostage was killed in a Jordanian airstrike", "the claim that the hostage was killed in a Jordanian airstrike"),
-    ("militants seized the airdropped weapons", "the report that militants seized the airdropped weapons"),
-    ("the group's leader had been killed in the raid", "the report that the group's leader was killed"),
-    ("the army used chlorine gas", "the claim that the army used chlorine gas"),
-    ("the company underpays its staff", "the allegation that the company underpays its staff"),
+    ("cholera had broken out in the refugee camp", "the report that cholera broke out in the refugee camp"),
+    ("the aid convoy was hit by a government airstrike", "the claim that the aid convoy was hit by a government airstrike"),
+    ("rebels captured the army's supply depot", "the report that rebels captured the army's supply depot"),
+    ("the cartel boss had been captured in the raid", "the report that the cartel boss was captured"),
+    ("the police used rubber bullets on the marchers", "the claim that the police used rubber bullets on the marchers"),
+    ("the airline overcharges its passengers", "the allegation that the airline overcharges its passengers"),
     ("the minister had secretly met the rebels", "the report that the minister met the rebels"),
-    ("the released detainees have returned to the battlefield", "the claim that the released detainees returned to the battlefield"),
-    ("the king flew combat missions himself", "the claim that the king flew combat missions"),
-    ("a meteorite caused the crater", "the claim that a meteorite caused the crater"),
-    ("the detained woman is the militant leader's wife", "the claim that the detained woman is the militant leader's wife"),
-    ("a ceasefire deal had been agreed", "the report that a ceasefire deal was agreed"),
+    ("the pardoned prisoners have rejoined the gang", "the claim that the pardoned prisoners rejoined the gang"),
+    ("the prince paid for the stadium himself", "the claim that the prince paid for the stadium"),
+    ("an earthquake caused the dam to crack", "the claim that an earthquake caused the dam to crack"),
+    ("the arrested man is the smuggling ring's accountant", "the claim that the arrested man is the smuggling ring's accountant"),
+    ("a trade deal had been agreed", "the report that a trade deal was agreed"),
     ("the journalist was a spy", "the claim that the journalist was a spy"),
-    ("the officer knew about the robbery", "the claim that the officer knew about the robbery"),
-    ("the video was filmed in a studio", "the claim that the video was filmed in a studio"),
+    ("the manager knew about the fraud", "the claim that the manager knew about the fraud"),
+    ("the photos were taken years ago", "the claim that the photos were taken years ago"),
     ("the gunman acted alone", "the claim that the gunman acted alone"),
     ("foreign troops crossed the border", "the report that foreign troops crossed the border"),
     ("the election was rigged", "the claim that the election was rigged"),
-    ("the anchor exaggerated his war story", "the allegation that the anchor exaggerated his war story"),
+    ("the senator exaggerated her military record", "the allegation that the senator exaggerated her military record"),
     ("the virus had spread to the capital", "the report that the virus spread to the capital"),
     ("the factory leaked toxic waste", "the allegation that the factory leaked toxic waste"),
     ("the spy agency tapped the chancellor's phone", "the report that the spy agency tapped the chancellor's phone"),
-    ("pilots had defected to the militants", "the report that pilots defected to the militants"),
-    ("a ransom was paid for the captives", "the claim that a ransom was paid for the captives"),
+    ("border guards had defected to the rebels", "the report that border guards defected to the rebels"),
+    ("a bribe was paid for the contract", "the claim that a bribe was paid for the contract"),
 ]
 
 # (frame, stance of {A} on the claim); {clause} the claim as a clause.
