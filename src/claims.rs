@@ -209,9 +209,8 @@ pub fn build(sentences: &[Sentence], mentions: &Mentions, templates: &Templates,
                 // person's stance (Pipeline::finish), not a question of its own.
                 continue;
             }
-            if mentions.affiliations.iter().any(|a| a.organisation == actor_id && mentions.in_holder_position(sentence, &a.person)) {
-                // "a spokesperson for the Iraqi health ministry, Ahmed Rudaini, has denied ...":
-                // the person who speaks for it holds the stance, and it takes theirs.
+            if mentions.held_by_its_speaker(sentence, actor_id) {
+                // The person who speaks for it holds the stance, and it takes theirs.
                 continue;
             }
             let speaker = mentions.carried_speaker(sentence.index) == Some(actor_id);

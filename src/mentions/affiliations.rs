@@ -38,22 +38,26 @@ static TITLE_WORD: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:[A-Z][\p{L}.\-]*|press|deputy|former|senior|top|acting|general|interim|foreign|defen[cs]e|interior|health|finance|justice|communications|security)$").expect("TITLE_WORD is a valid regex")
 });
 
+/// Roles that name who speaks for an organisation in an apposition ("a spokesman for the
+/// Pentagon", "Anbar's police chief"); shared by the three apposition patterns below.
+const APPOSITIVE_ROLES: &str = "spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel";
+
 /// ", a spokesman for the" / ", the ministry's spokesman," after a person.
 static APPOSITIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^,\s+(?:a|an|the)?\s*(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\s+(?:for|of|at|to)\s+(?:the\s+)?$").expect("APPOSITIVE_ROLE is a valid regex")
+    Regex::new(&format!(r"^,\s+(?:a|an|the)?\s*(?:[\w\-]+\s+){{0,2}}?(?:{APPOSITIVE_ROLES})\s+(?:for|of|at|to)\s+(?:the\s+)?$")).expect("APPOSITIVE_ROLE is a valid regex")
 });
 
 /// "a spokesperson for the" / "the ministry's spokesman for" right before an organisation that a
 /// comma and a person's name follow ("a spokesperson for the Iraqi health ministry, Ahmed
 /// Rudaini").
 static ROLE_BEFORE_ORGANISATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:^|\s)(?:a|an|the)\s+(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\s+(?:for|of|at|to)\s+(?:the\s+)?$").expect("ROLE_BEFORE_ORGANISATION is a valid regex")
+    Regex::new(&format!(r"(?:^|\s)(?:a|an|the)\s+(?:[\w\-]+\s+){{0,2}}?(?:{APPOSITIVE_ROLES})\s+(?:for|of|at|to)\s+(?:the\s+)?$")).expect("ROLE_BEFORE_ORGANISATION is a valid regex")
 });
 
 /// "'s police chief" / "'s spokesman" right after an organisation that follows a person and a
 /// comma ("al-Dulaimi, Anbar's police chief").
 static POSSESSIVE_ROLE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:'s|\x{2019}s)\s+(?:[\w\-]+\s+){0,2}?(?:spokesman|spokeswoman|spokesperson|director|chief|head|chairman|chairwoman|leader|commander|secretary|minister|president|official|counsel)\b").expect("POSSESSIVE_ROLE is a valid regex")
+    Regex::new(&format!(r"^(?:'s|\x{{2019}}s)\s+(?:[\w\-]+\s+){{0,2}}?(?:{APPOSITIVE_ROLES})\b")).expect("POSSESSIVE_ROLE is a valid regex")
 });
 
 /// Nouns that make "<country adjective> X" the country's government, or its armed forces

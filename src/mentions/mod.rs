@@ -166,7 +166,13 @@ impl Mentions {
         if self.actor_mentions.iter().any(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && early(m)) {
             return true;
         }
-        self.affiliations.iter().any(|a| a.organisation == actor && a.person != actor && self.in_holder_position(sentence, &a.person))
+        self.held_by_its_speaker(sentence, actor)
+    }
+
+    /// Whether a person who speaks for `organisation` holds a stance in `sentence` ("a
+    /// spokesperson for the Iraqi health ministry, Ahmed Rudaini, has denied ...").
+    pub fn held_by_its_speaker(&self, sentence: &Sentence, organisation: &str) -> bool {
+        self.affiliations.iter().any(|a| a.organisation == organisation && a.person != organisation && self.in_holder_position(sentence, &a.person))
     }
 
     /// "from North African countries such as Tunisia, Libya, Egypt, Algeria and Somalia": a

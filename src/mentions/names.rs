@@ -253,9 +253,6 @@ fn groups(sentences: &[Sentence], known: &[Actor], others: &[Actor]) -> Vec<Acto
             if !named.is_empty() && pp.is_none() && !described && VOICE_HEADS.contains(&head) && voice_of(&named.join(" ")) {
                 continue;
             }
-            if modifiers.is_empty() && matches!(head, "members" | "officials" | "persons" | "workers" | "students" | "officers") && pp.is_none() {
-                continue;
-            }
             let short = words.join(" ");
             let mut aliases = vec![short.clone()];
             if let Some(pp) = pp {
@@ -312,8 +309,6 @@ fn families(sentences: &[Sentence], known: &[Actor]) -> Vec<Actor> {
     groups
 }
 
-/// Organisations read better with "the" in a hypothesis ("the Pentagon supports ..."), except
-/// acronyms and names that are already people-like ("Boko Haram", "Vice Media").
 /// Head nouns of organisations' names ("the Drug Policy Alliance", "the Counter Terrorism
 /// Command"): such names take "the".
 const ORGANISATION_NOUNS: &[&str] = &[
@@ -328,6 +323,8 @@ fn ends_in_organisation_noun(name: &str) -> bool {
     name.split_whitespace().last().map(|w| w.trim_end_matches(CLOSING_PUNCTUATION)).is_some_and(|w| ORGANISATION_NOUNS.contains(&w))
 }
 
+/// Organisations read better with "the" in a hypothesis ("the Pentagon supports ..."), except
+/// acronyms and names that are already people-like ("Boko Haram", "Vice Media").
 fn phrase_for_organisation(name: &str) -> String {
     let first = name.split_whitespace().next().unwrap_or("");
     let takes_the = ORGANISATION_NOUNS.iter().any(|w| name.split_whitespace().any(|x| x == *w));
