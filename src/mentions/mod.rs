@@ -372,7 +372,9 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
                     used.push(alias.clone());
                 }
             }
-            if actor.source == ActorSource::Caller {
+            // The caller's aliases, and the forms of an organisation's name the text implies
+            // ("Interior Ministry", "Iraqi Interior Ministry" for "Iraq's Interior Ministry").
+            if actor.source == ActorSource::Caller || actor.source == ActorSource::Name && actor.kind == ActorKind::Organisation {
                 for alias in &actor.aliases {
                     if !used.contains(alias) {
                         used.push(alias.clone());

@@ -62,6 +62,16 @@ static GROUP: LazyLock<Regex> = LazyLock::new(|| {
     .expect("GROUP is a valid regex")
 });
 
+/// A news outlet named after what it is: "Kurdish news site Xendan", "the website al-Maalomah",
+/// "the military newspaper Stars and Stripes". The tagger misses most of these names.
+static OUTLET_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    let word = r"(?:al-|el-)?[A-Z][\p{L}'’\-.]*";
+    Regex::new(&format!(
+        r"\b(?:news\s+(?:site|website|service|agency|outlet|channel|network|portal|wire)|website|newspaper|daily|weekly|broadcaster|channel|magazine|tabloid)\s+(?P<name>{word}(?:\s+(?:and\s+|of\s+|for\s+)?{word}){{0,4}})"
+    ))
+    .expect("OUTLET_NAME is a valid regex")
+});
+
 /// Group heads that name nobody in particular without a modifier ("members said").
 const BARE_GROUP_HEADS: &[&str] = &["parents", "survivors", "elders", "protesters", "relatives"];
 
@@ -133,7 +143,9 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                         while let Some(more) = text.get(end..).and_then(|rest| PARTICLE_AFTER.find(rest)) {
                             end += more.end();
                         }
-                        let raw = text.get(entity.span.0..end).unwrap_or(raw);
+                        // ... and a given name left out of a one-word span ("CNN's Hala Gorani").
+                        let start = if raw.contains(' ') { entity.span.0 } else { given_name_before(text, entity.span.0, known) };
+                        let raw = text.get(start..end).unwrap_or(raw);
                         if let Some(name) = tidy_person(raw, known) {
                             titled.extend(titled_form(raw, &name).map(|form| (name.clone(), form)));
                             if !people.contains(&name) {
@@ -142,14 +154,10 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                         }
                     }
                     EntityKind::Organisation => {
-                        // The tagger often cuts an organisation's first word off ("Benevolent
-                        // Association" in "Sergeants Benevolent Association"): take it back.
-                        let start = extend_left(text, entity.span.0);
-                        let cut = tidy_organisation(raw).filter(|_| start < entity.span.0);
-                        let raw = text.get(start..entity.span.1).unwrap_or(raw);
-                        let Some(name) = tidy_organisation(raw) else { continue };
-                        // The cut form stays an alias: the text may use it alone ("the High Court").
-                        if let Some(cut) = cut.filter(|c| c.contains(' ') && !is_known(c)) {
+                        let Some((name, cuts)) = organisation_at(text, entity.span.0, entity.span.1) else { continue };
+                        // The cut forms stay aliases: the text may use them alone ("the High
+                        // Court", "the Interior Ministry").
+                        for cut in cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)) {
                             if !short_forms.iter().any(|(_, c)| *c == cut) {
                                 short_forms.push((name.clone(), cut));
                             }
@@ -171,6 +179,12 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                 }
             }
         }
+        for outlet in OUTLET_NAME.captures_iter(text).filter_map(|c| c.name("name")) {
+            let name = tidy_organisation(outlet.as_str().trim_end_matches('.')).filter(|n| !is_known(n) && !NOT_NAMES.contains(&n.as_str()));
+            if let Some(name) = name.filter(|n| !organisations.iter().any(|(o, _)| o == n)) {
+                organisations.push((name, None));
+            }
+        }
         let patterned = TITLED_NAME
             .captures_iter(text)
             .filter_map(|c| Some((c.get(1)?, c.get(0).map(|whole| whole.as_str()))))
@@ -178,9 +192,13 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         for (found, whole) in patterned {
             if ends_in_organisation_noun(found.as_str()) {
                 // "..., director of the Drug Policy Alliance, told": an organisation speaks.
-                let start = extend_left(text, found.start());
-                let name = text.get(start..found.end()).and_then(tidy_organisation).filter(|n| !is_known(n) && !is_known(&format!("the {n}")));
-                if let Some(name) = name.filter(|n| !organisations.iter().any(|(o, _)| o == n)) {
+                let Some((name, cuts)) = organisation_at(text, found.start(), found.end()).filter(|(n, _)| !is_known(n) && !is_known(&format!("the {n}"))) else { continue };
+                for cut in cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)) {
+                    if !short_forms.iter().any(|(_, c)| *c == cut) {
+                        short_forms.push((name.clone(), cut));
+                    }
+                }
+                if !organisations.iter().any(|(o, _)| *o == name) {
                     organisations.push((name, None));
                 }
                 continue;
@@ -382,10 +400,19 @@ pub fn tidy_person(raw: &str, known: &[Actor]) -> Option<String> {
 /// Where an organisation's name starts when the up to two capitalised words just before
 /// `start` belong to it: not sentence words, titles, possessives or known places.
 fn extend_left(text: &str, start: usize) -> usize {
-    let mut start = start;
+    match text.get(..start).and_then(|before| before.strip_suffix(' ')) {
+        Some(gap) => name_words_before(text, gap.len()).unwrap_or(start),
+        None => start,
+    }
+}
+
+/// Where up to two name-like words ending exactly at `end` start (capitalised, no sentence
+/// word or title); `None` when the word before `end` is not one.
+fn name_words_before(text: &str, end: usize) -> Option<usize> {
+    let mut start = None;
+    let mut end = end;
     for _ in 0..2 {
-        let Some(before) = text.get(..start) else { break };
-        let Some(gap) = before.strip_suffix(' ') else { break };
+        let gap = text.get(..end)?;
         let word_start = gap.rfind(char::is_whitespace).map_or(0, |i| i + 1);
         let word = &gap[word_start..];
         let name_like = word.chars().next().is_some_and(char::is_uppercase)
@@ -395,9 +422,76 @@ fn extend_left(text: &str, start: usize) -> usize {
         if !name_like {
             break;
         }
-        start = word_start;
+        start = Some(word_start);
+        match gap[..word_start].strip_suffix(' ') {
+            Some(rest) => end = rest.len(),
+            None => break,
+        }
     }
     start
+}
+
+/// An organisation's name around the span `start..end` the tagger or a pattern found, and the
+/// shorter forms of it the text may also use alone. The tagger often cuts an organisation's first
+/// word off ("Benevolent Association" in "Sergeants Benevolent Association") and leaves out its
+/// owner ("Interior Ministry" in "Iraq's Interior Ministry"): both are taken back. A country's
+/// possessive also gives the adjective form ("Iraqi Interior Ministry"), as readers write it.
+fn organisation_at(text: &str, start: usize, end: usize) -> Option<(String, Vec<String>)> {
+    // A span that opens inside a possessive ("s Benevolent Association" after "Patrolmen'")
+    // starts after it.
+    let start = match (text.get(..start), text.get(start..end)) {
+        (Some(before), Some(span)) if before.ends_with(['\'', '’']) && span.starts_with("s ") => start + 2,
+        _ => start,
+    };
+    let tagged = tidy_organisation(text.get(start..end)?);
+    let extended = extend_left(text, start);
+    let owned = with_owner(text, extended);
+    let name = tidy_organisation(text.get(owned..end)?)?;
+    let mut cuts: Vec<String> = Vec::new();
+    for form in [text.get(extended..end).and_then(tidy_organisation), tagged].into_iter().flatten() {
+        if form != name && !cuts.contains(&form) {
+            cuts.push(form);
+        }
+    }
+    // The name as written with its describing compound ("Britain-based ..."), so that the
+    // compound's place is not read as a mention of its own.
+    if let Some(written) = text.get(owned..end).map(|t| without_suffixes(without_article(t.trim()), POSSESSIVES)).filter(|w| *w != name && w.ends_with(name.as_str())) {
+        cuts.push(written.to_string());
+    }
+    if owned < extended {
+        let owner = text.get(owned..extended).map(|o| without_suffixes(o.trim_end(), POSSESSIVES)).unwrap_or("");
+        let gazetteer = Gazetteer::builtin();
+        let country = gazetteer.actors.iter().find(|a| a.kind == ActorKind::Country && a.aliases.iter().any(|x| x == owner));
+        let adjective = country.and_then(|c| gazetteer.adjectives.iter().find(|(_, id)| *id == c.id)).map(|(a, _)| a);
+        if let (Some(adjective), Some(rest)) = (adjective, text.get(extended..end).and_then(tidy_organisation)) {
+            cuts.push(format!("{adjective} {rest}"));
+        }
+    }
+    Some((name, cuts))
+}
+
+/// Where a name starts when an owner stands right before it in the possessive: one or two
+/// capitalised words ending in "'s" ("Iraq's", "Scotland Yard's", "Patrolmen's").
+fn with_owner(text: &str, start: usize) -> usize {
+    let owner_end = text.get(..start).and_then(|b| b.strip_suffix(' ')).and_then(|b| POSSESSIVES[..2].iter().find_map(|p| b.strip_suffix(p))).map(str::len);
+    owner_end.and_then(|end| name_words_before(text, end)).unwrap_or(start)
+}
+
+/// Where a person's name starts when the one capitalised word right before `start` is a given
+/// name the tagger left out: not a sentence word, title, possessive, place or adjective.
+fn given_name_before(text: &str, start: usize, known: &[Actor]) -> usize {
+    let Some(gap) = text.get(..start).and_then(|b| b.strip_suffix(' ')) else { return start };
+    let word_start = gap.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+    let word = &gap[word_start..];
+    let given = word.chars().next().is_some_and(char::is_uppercase)
+        && word.chars().skip(1).all(|c| c.is_lowercase() || c == '-')
+        && word.chars().count() >= 2
+        && !NOT_NAMES.contains(&word)
+        && !LEADING_TITLES.is_match(word)
+        && !known.iter().any(|a| a.aliases.iter().any(|x| x == word))
+        && !Gazetteer::builtin().adjectives.iter().any(|(a, _)| a == word)
+        && !word.ends_with("ish");
+    if given { word_start } else { start }
 }
 
 /// What may close a name span and is not part of it ("Richard Walton,").
@@ -458,10 +552,18 @@ fn tidy_organisation(raw: &str) -> Option<String> {
     // generic noun and the word that describes it.
     let generic = [" group", " terror", " terrorist", " militant", " jihadist", " extremist", " rebel", " forces", " militants", " fighters", " regime", " militia", " officials", " of", " and"];
     let name = without_suffixes(without_suffixes(without_article(raw.trim()), POSSESSIVES), &generic);
+    // "Britain-based Syrian Observatory for Human Rights", "Iran-backed Hezbollah": the
+    // describing compound is not part of the name.
+    let name = match name.split_once(' ') {
+        Some((first, rest)) if first.contains('-') && ADJECTIVE_ENDINGS.iter().any(|e| e.starts_with('-') && first.ends_with(e)) && rest.chars().next().is_some_and(char::is_uppercase) => rest,
+        _ => name,
+    };
     let capitalised = name.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit());
     let one_word = !name.contains(' ');
     let adjective = one_word && (ADJECTIVE_ENDINGS.iter().any(|e| name.ends_with(e)) || Gazetteer::builtin().adjectives.iter().any(|(a, _)| a == name));
-    (capitalised && !adjective && name.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !NOT_NAMES.contains(&name)).then(|| name.to_string())
+    // "Arab news" (of "the Arab news service Mashahead") describes an outlet, it does not name one.
+    let description = name.ends_with(" news");
+    (capitalised && !adjective && !description && name.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !NOT_NAMES.contains(&name)).then(|| name.to_string())
 }
 
 /// Merge person names: longest first, so a bare surname ("Putin") and a titled short form join
@@ -488,7 +590,10 @@ fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
             continue;
         }
         let mut aliases = vec![name.clone()];
-        if surname != name && surname.chars().count() >= 3 {
+        // Relatives share a family name ("Luke Somers", "his sister Lucy Somers"): the bare
+        // name stays with the person named first, the story's subject as a rule.
+        let surname_taken = people.iter().any(|p| p.aliases.contains(&surname));
+        if surname != name && surname.chars().count() >= 3 && !surname_taken {
             aliases.push(surname);
         }
         people.push(Actor { id: slug(&name), phrase: name.clone(), name, kind: ActorKind::Person, source: ActorSource::Name, aliases });
@@ -600,6 +705,58 @@ mod tests {
         assert_eq!(names, vec!["Gurmeet Ram Rahim Singh", "Omar Haddad", "Samir Haddad"]);
         assert!(people[0].aliases.contains(&"Rahim Singh".to_string()));
         assert!(people[2].aliases.contains(&"Samir".to_string()), "a first name alone joins its person");
+    }
+
+    #[test]
+    fn relatives_sharing_a_family_name_are_both_found() {
+        let text = "Luke Somers was held for a year. Lucy Somers, his sister, told reporters he was killed. Somers was 33.";
+        let split = sentences(text);
+        let tagged = vec![vec![entity(&split[0].text, "Luke Somers", EntityKind::Person)], vec![entity(&split[1].text, "Lucy Somers", EntityKind::Person)], vec![]];
+        let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
+        let aliases: Vec<&Vec<String>> = actors.iter().map(|a| &a.aliases).collect();
+        assert_eq!(aliases, vec![&vec!["Luke Somers".to_string(), "Somers".to_string()], &vec!["Lucy Somers".to_string()]]);
+    }
+
+    #[test]
+    fn organisation_names_take_back_their_owner_and_lose_descriptions() {
+        let text = "Iraq\u{2019}s Interior Ministry said she was not his wife. Pat Lynch, president of the Patrolmen's Benevolent Association, said nothing. \
+                    It matched the Britain-based Syrian Observatory for Human Rights. A U.S.-led coalition struck.";
+        let split = sentences(text);
+        let tagged = vec![
+            vec![entity(&split[0].text, "Interior Ministry", EntityKind::Organisation)],
+            // The tagger's span opens after the apostrophe.
+            vec![entity(&split[1].text, "s Benevolent Association", EntityKind::Organisation)],
+            vec![entity(&split[2].text, "Britain-based Syrian Observatory for Human Rights", EntityKind::Organisation)],
+            vec![entity(&split[3].text, "U.S.-led coalition", EntityKind::Organisation)],
+        ];
+        let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
+        let find = |name: &str| actors.iter().find(|a| a.name == name).map(|a| a.aliases.clone());
+        let ministry = find("Iraq\u{2019}s Interior Ministry").expect("the owner is part of the name");
+        assert!(ministry.contains(&"Interior Ministry".to_string()) && ministry.contains(&"Iraqi Interior Ministry".to_string()), "{ministry:?}");
+        assert!(find("Patrolmen's Benevolent Association").is_some(), "{actors:?}");
+        let observatory = find("Syrian Observatory for Human Rights").expect("'Britain-based' describes, it does not name");
+        assert!(observatory.contains(&"Britain-based Syrian Observatory for Human Rights".to_string()));
+        assert!(find("U.S.-led coalition").is_some(), "a compound before a common noun stays: {actors:?}");
+    }
+
+    #[test]
+    fn outlets_named_after_what_they_are_and_given_names_the_tagger_left_out() {
+        let text = "Kurdish news site Xendan reported the symptoms. The Arab news service Mashahead posted a video. \
+                    The military newspaper Stars and Stripes reported it. CNN's Hala Gorani tweeted. Brian Stelter agreed.";
+        let split = sentences(text);
+        let tagged = vec![
+            vec![],
+            vec![entity(&split[1].text, "news", EntityKind::Organisation)],
+            vec![],
+            vec![entity(&split[3].text, "CNN", EntityKind::Organisation), entity(&split[3].text, "Gorani", EntityKind::Person)],
+            vec![entity(&split[4].text, "Stelter", EntityKind::Person)],
+        ];
+        let actors = discover(&split, Some(&tagged), &Gazetteer::builtin().actors);
+        let names: Vec<&str> = actors.iter().map(|a| a.name.as_str()).collect();
+        for name in ["Xendan", "Mashahead", "Stars and Stripes", "Hala Gorani", "Brian Stelter"] {
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n.ends_with("news")), "{names:?}");
     }
 
     #[test]
