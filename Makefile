@@ -61,14 +61,16 @@ data:
 # and its target; stacked clauses) mixed the same way, stage 4 on the shapes of real news
 # sentences, reasoning templates and the newer public sets (one epoch), stage 5 on stance
 # against the tone of the words mixed with replayed stage-4 pairs (one epoch), stage 6 on claims
-# asserted, denied and left unconfirmed mixed with replayed stage-5 pairs (one epoch), written
-# to the model directory.
+# asserted, denied and left unconfirmed mixed with replayed stage-5 pairs (one epoch), stage 7
+# on acts done, accusations made and dangers warned of, mixed with replayed stage-6 pairs (one
+# epoch), written to the model directory.
 TRAIN_ARGS ?= --full --steps 6169 --lr 1e-4 --work work/train-full --out work/stage1-model
 STAGE2_ARGS ?= --init work/stage1-model --data work/data/stage2.jsonl --steps 1000 --lr 3e-5 --work work/train-stage2 --out work/stage2-model
 STAGE3_ARGS ?= --init work/stage2-model --data work/data/stage3.jsonl --steps 1000 --lr 1.5e-5 --work work/train-stage3 --out work/stage3-model
 STAGE4_ARGS ?= --init work/stage3-model --data work/data/stage4.jsonl --epochs 1 --lr 3e-5 --work work/train-stage4 --out work/stage4-model
 STAGE5_ARGS ?= --init work/stage4-model --data work/data/stage5.jsonl --epochs 1 --lr 3e-5 --work work/train-stage5 --out work/stage5-model
-STAGE6_ARGS ?= --init work/stage5-model --data work/data/stage6.jsonl --epochs 1 --lr 2e-5 --work work/train-stage6
+STAGE6_ARGS ?= --init work/stage5-model --data work/data/stage6.jsonl --epochs 1 --lr 2e-5 --work work/train-stage6 --out work/stage6-model
+STAGE7_ARGS ?= --init work/stage6-model --data work/data/stage7.jsonl --epochs 1 --lr 2e-5 --work work/train-stage7
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
 	scripts/train $(STAGE2_ARGS)
@@ -76,6 +78,7 @@ train: base-model venv data
 	scripts/train $(STAGE4_ARGS)
 	scripts/train $(STAGE5_ARGS)
 	scripts/train $(STAGE6_ARGS)
+	scripts/train $(STAGE7_ARGS)
 
 ## The name tagger: NER sets from ../shared/data, then LoRA training (about 30 minutes on 2 cores).
 ner: base-model venv

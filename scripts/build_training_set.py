@@ -725,6 +725,19 @@ def stage6_sets(stage5: list[Pair], seed: int, count: int = 7000,
     return template_stage(news_reasoning.claim_templates, stage5, random.Random(seed + 5), count, replay)
 
 
+def stage7_sets(stage6: list[Pair], compounds: list[Pair], seed: int, count: int = 6000,
+                replay: int = 12000, compound_replay: int = 3000) -> tuple[list[Pair], list[Pair]]:
+    """(stage-7 mix, deeds dev pairs). The mix: acts done, accusations made and dangers warned of
+    as positions (`news_reasoning.deed_templates`), a replayed sample of the stage-6 mix, and
+    compound reports (a measure and its target), which the deeds alone taught the model to read
+    as support for everything the actor's act names."""
+    rng = random.Random(seed + 6)
+    mix, dev = template_stage(news_reasoning.deed_templates, stage6, rng, count, replay)
+    mix += rng.sample(compounds, min(compound_replay, len(compounds)))
+    rng.shuffle(mix)
+    return mix, dev
+
+
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -821,6 +834,9 @@ def main(argv: list[str] | None = None) -> int:
     stage6, claims_dev = stage6_sets(stage5, args.seed)
     n_stage6 = write_jsonl(args.out / "stage6.jsonl", stage6)
     write_jsonl(args.out / "claims-dev.jsonl", claims_dev)
+    stage7, deeds_dev = stage7_sets(stage6, compounds, args.seed)
+    n_stage7 = write_jsonl(args.out / "stage7.jsonl", stage7)
+    write_jsonl(args.out / "deeds-dev.jsonl", deeds_dev)
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
@@ -836,6 +852,8 @@ def main(argv: list[str] | None = None) -> int:
           f"(stage5.jsonl, valence-dev.jsonl)")
     print(f"wrote a stage-6 mix of {n_stage6} pairs and {len(claims_dev)} held-out claim pairs "
           f"(stage6.jsonl, claims-dev.jsonl)")
+    print(f"wrote a stage-7 mix of {n_stage7} pairs and {len(deeds_dev)} held-out deed pairs "
+          f"(stage7.jsonl, deeds-dev.jsonl)")
     return 0
 
 

@@ -723,3 +723,167 @@ def claim_templates(rng: random.Random, count: int, split: str) -> list[dict]:
                 premise, labelled = two_actors(pair_frames, actors, rng, clause=clause)
         pairs += ask_each(premise, labelled, topic, rng, "news-claims", split, "claims", f"claims-{split}-{n}")
     return pairs
+
+
+# ---------------------------------------------------------------------------------------------
+# Deeds as positions: an actor that does the act the topic names is for it ("X launched the
+# offensive", "X's airstrikes", "nothing came of X's talks"); one that accuses is for the
+# allegation; one that warns of a danger is for the remedy. The stage-6 model read the harm in
+# such sentences as opposition ("launched an offensive" -> against the offensive). Every act,
+# target and danger here is our own; the frames are kept in the card as dev-informed.
+
+DEEDS = [
+    # (the act as done, the act as a topic, who or what it is aimed at as a topic, the doer's
+    # stance on that target; None where the act takes no side on it)
+    ("an offensive against the rebels in the north", "the offensive against the northern rebels", "the northern rebels", "against"),
+    ("airstrikes on militant camps", "airstrikes against militant camps", "the militants", "against"),
+    ("a crackdown on illegal mining", "the crackdown on illegal mining", "illegal mining", "against"),
+    ("a blockade of the port", "the blockade of the port", None, None),
+    ("an inquiry into the bribery allegations", "the inquiry into the bribery allegations", None, None),
+    ("a lawsuit against the cable company", "the lawsuit against the cable company", "the cable company", "against"),
+    ("talks with the guerrillas", "negotiations with the guerrillas", "the guerrillas", "none"),
+    ("a campaign to vaccinate children against polio", "the polio vaccination campaign", None, None),
+    ("raids on drug warehouses", "the raids on drug warehouses", None, None),
+    ("a recall of the faulty cars", "recalling the faulty cars", None, None),
+    ("an audit of the election results", "auditing the election results", None, None),
+    ("sanctions on the regime's banks", "sanctions on the regime's banks", "the regime", "against"),
+    ("deportations of undocumented workers", "deporting undocumented workers", None, None),
+    ("a boycott of the summit", "the boycott of the summit", "the summit", "against"),
+    ("an airlift of food to the besieged town", "supplying the besieged town", None, None),
+    ("a review of the sentencing rules", "reviewing the sentencing rules", None, None),
+    ("patrols along the coast", "patrolling the coast", None, None),
+    ("a purge of the officer corps", "purging the officer corps", "the officer corps", "against"),
+    ("evictions of the squatters", "evicting the squatters", "the squatters", "against"),
+    ("a bailout of the steel plant", "bailing out the steel plant", "the steel plant", "favor"),
+]
+
+# (frame, stance of {A}); {d} the act with its article, {p} without (after "{A}'s").
+DEED_FRAMES = [
+    ("{A} launched {d} on Sunday.", "favor"),
+    ("{A} has stepped up {d}.", "favor"),
+    ("In retaliation for {A}'s {p}, gunmen seized two hostages.", "favor"),
+    ("Nothing came of {A}'s {p}.", "favor"),
+    ("{A} is pressing ahead with {d} despite the criticism.", "favor"),
+    ("{A}'s {p} entered its third week on Monday.", "favor"),
+    ("{A} filed a petition seeking {d}.", "favor"),
+    ("Days after {A} began {d}, the death toll had risen to 40.", "favor"),
+    ("{A} pulled out of {d}.", "against"),
+    ("{A} demanded an end to {d}.", "against"),
+    ("{A} refused to take part in {d}.", "against"),
+    ("{A} said {d} must stop at once.", "against"),
+    ("{A} called {d} a crime.", "against"),
+    ("{A} voted to halt {d}.", "against"),
+    ("{A} was asked about {d} but gave no answer.", "none"),
+    ("{A} said it was following {d} closely.", "none"),
+    ("{A}'s {p} stalled after a week.", "favor"),
+    ("The cost of {A}'s {p} has doubled.", "favor"),
+    ("Rights groups criticised {A}'s {p}.", "favor"),
+    ("{A} wound down {d} after pressure from its allies.", "against"),
+    ("{A} said it had played no part in {d}.", "none"),
+]
+DEED_PAIR_FRAMES = [
+    ("{B} condemned {A}'s {p}.", "favor", "against"),
+    ("{A}'s {p} drew praise from {B}.", "favor", "favor"),
+    ("{A} launched {d}, and {B} called for it to be halted.", "favor", "against"),
+    ("{B} joined {A} in {d}.", "favor", "favor"),
+]
+
+# (who is accused, of what as a gerund phrase, the allegation as a pipeline labels it)
+ACCUSATIONS = [
+    ("the mining company", "polluting the river", "the allegation that the mining company polluted the river"),
+    ("the mayor", "rigging the tender", "the allegation that the mayor rigged the tender"),
+    ("the coach", "doping his athletes", "the allegation that the coach doped his athletes"),
+    ("the army", "hiding the casualty figures", "the claim that the army hid the casualty figures"),
+    ("the landlord", "ignoring safety complaints", "the allegation that the landlord ignored safety complaints"),
+    ("the prison guards", "beating the inmates", "the allegation that the prison guards beat the inmates"),
+    ("the franchise", "cheating its store owners", "the allegation that the franchise cheats its store owners"),
+    ("the union boss", "embezzling members' dues", "the allegation that the union boss embezzled members' dues"),
+]
+ACCUSE_FRAMES = [
+    ("{A} accused {t} of {g}.", "favor"),
+    ("A report by {A} accused {t} of {g}.", "favor"),
+    ("{A} has long accused {t} of {g}.", "favor"),
+    ("{A} cleared {t} of {g}.", "against"),
+    ("{A} said it had found no evidence of {t} {g}.", "against"),
+    ("{A} would not say whether it suspected {t} of {g}.", "none"),
+    ("{A} defended {t} against charges of {g}.", "against"),
+    ("{A} acquitted {t} of {g}.", "against"),
+    ("{A} said {t} was innocent of {g}.", "against"),
+    ("{A} said it was too early to say whether {t} was guilty of {g}.", "none"),
+    ("{A} repeated its charge that {t} was guilty of {g}.", "favor"),
+]
+
+# (the danger as a clause, the remedy as a pipeline labels it)
+DANGERS = [
+    ("the unguarded coast was an open door for smugglers", "patrolling the coast"),
+    ("the crumbling dam could burst at any time", "repairing the dam"),
+    ("low vaccination rates left the city exposed to measles", "the measles vaccination drive"),
+    ("the town had no defences against the next flood", "building flood barriers"),
+    ("unchecked arms sales were fuelling the civil war", "an arms embargo"),
+    ("the unlicensed clinics were putting patients at risk", "closing the unlicensed clinics"),
+    ("smog from the coal plants was killing thousands a year", "shutting the coal plants"),
+    ("the old bridge could collapse under heavy lorries", "replacing the old bridge"),
+    ("hackers could take down the power grid", "securing the power grid"),
+    ("overfishing would empty the bay within a decade", "a fishing quota for the bay"),
+    ("the drought would leave the region without water by summer", "water rationing"),
+    ("the spread of the fungus threatened the harvest", "spraying the fields"),
+    ("counterfeit medicines were flooding the markets", "a crackdown on counterfeit medicines"),
+    ("untreated sewage was poisoning the lake", "a new sewage plant"),
+    ("the wildfire could reach the villages by nightfall", "evacuating the villages"),
+    ("rogue landlords were exploiting tenants", "licensing landlords"),
+]
+DANGER_FRAMES = [
+    ("{A} warned that {c}.", "favor"),
+    ("{A} said {c}, adding that time was running out.", "favor"),
+    ("{A} played down fears that {c}.", "against"),
+    ("{A} said it had no view on claims that {c}.", "none"),
+    ("{A} cautioned that {c}.", "favor"),
+    ("\"We know that {c},\" {A} said.", "favor"),
+    ("{A} dismissed warnings that {c} as alarmist.", "against"),
+]
+
+
+def deed_templates(rng: random.Random, count: int, split: str) -> list[dict]:
+    """Acts done, accusations made and dangers warned of, each a position on what the topic names.
+    Dev holds every fourth act, accusation, danger and frame and the held-out actors."""
+    deeds = held_split(DEEDS, split)
+    frames = held_split(DEED_FRAMES, split)
+    pair_frames = held_split(DEED_PAIR_FRAMES, split)
+    accusations = held_split(ACCUSATIONS, split)
+    accuse_frames = held_split(ACCUSE_FRAMES, split)
+    dangers = held_split(DANGERS, split)
+    danger_frames = held_split(DANGER_FRAMES, split)
+    actors = template_actors(split)
+    pairs = []
+    for n in range(count):
+        roll = rng.random()
+        # The act's target, asked of its doer, keeps "did it" apart from "is for everything the
+        # sentence names" ("X launched an offensive against the rebels": against the rebels).
+        on_target: list[tuple[str, str]] = []
+        if roll < 0.6:
+            done, topic, target, target_stance = rng.choice(deeds)
+            bare = done.split(" ", 1)[1] if done.split(" ", 1)[0] in ("a", "an") else done
+            if roll < 0.45:
+                premise, labelled = one_actor(frames, actors, rng, d=done, p=bare)
+            else:
+                premise, labelled = two_actors(pair_frames, actors, rng, d=done, p=bare)
+            if target:
+                on_target = [(actor, target_stance) for actor, stance in labelled[:1] if stance == "favor"]
+        elif roll < 0.85:
+            target, gerund, topic = rng.choice(accusations)
+            premise, labelled = one_actor(accuse_frames, actors, rng, t=target, g=gerund)
+        else:
+            clause, topic = rng.choice(dangers)
+            premise, labelled = one_actor(danger_frames, actors, rng, c=clause)
+        for actor, _ in labelled:
+            for form in (actor, capital(actor)):
+                premise = premise.replace(form + "'s ", possessive(form) + " ")
+        pairs += ask_each(premise, labelled, topic, rng, "news-deeds", split, "deeds", f"deeds-{split}-{n}")
+        if on_target:
+            pairs += ask_each(premise, on_target, target, rng, "news-deeds", split, "deeds-target", f"deeds-{split}-{n}")
+    return pairs
+
+
+def possessive(name: str) -> str:
+    """'the PKK's', 'Hong Kong protesters''."""
+    return name + "'" if name.endswith("s") else name + "'s"

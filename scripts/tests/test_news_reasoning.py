@@ -129,12 +129,18 @@ def test_valence_templates_label_stance_against_the_tone_of_the_words():
         assert p["gold"] == ("favor" if p["hypothesis"].lower().startswith(doer.lower()) else "against")
 
 
-def test_valence_dev_holds_out_acts_frames_and_names():
-    train = n.valence_templates(random.Random(2), 800, "train")
-    dev = n.valence_templates(random.Random(2), 800, "dev")
+def assert_dev_holds_out_topics_and_names(make):
+    """No topic of a template family's train split is asked in its dev split, and dev names only
+    held-out actors."""
+    train = make(random.Random(2), 800, "train")
+    dev = make(random.Random(2), 800, "dev")
     topics = lambda pairs: {p["hypothesis"].split(" supports ")[-1].split(" opposes ")[-1] for p in pairs}  # noqa: E731
     assert not topics(train) & topics(dev)
     assert not any(a in p["premise"] for p in dev for a in n.TEMPLATE_ACTORS if a not in n.HELD_OUT_ACTORS and len(a) > 6)
+
+
+def test_valence_dev_holds_out_acts_frames_and_names():
+    assert_dev_holds_out_topics_and_names(n.valence_templates)
 
 
 def test_claim_templates_label_assertions_denials_and_no_comment():
@@ -157,6 +163,33 @@ def test_claims_dev_holds_out_claims_frames_and_names():
     claim_topics = lambda pairs: {p["hypothesis"].split(" supports ")[-1].split(" opposes ")[-1] for p in pairs if "that" in p["hypothesis"]}  # noqa: E731
     assert not claim_topics(train) & claim_topics(dev)
     assert not any(a in p["premise"] for p in dev for a in n.TEMPLATE_ACTORS if a not in n.HELD_OUT_ACTORS and len(a) > 6)
+
+
+def test_deed_templates_label_acts_done_accusations_and_dangers():
+    every = n.deed_templates(random.Random(8), 1200, "train")
+    for pair in every:
+        assert pair["label"] == n.STANCE_LABEL[(pair["gold"], pair["polarity"])]
+    # The doer of a hostile act is against its target, not for it.
+    on_target = [p for p in every if p["task"] == "deeds-target"]
+    assert on_target and all(p["gold"] == "against" for p in on_target if "the militants" in p["hypothesis"])
+    assert all(p["gold"] == "favor" for p in on_target if "the steel plant" in p["hypothesis"])
+    pairs = [p for p in every if p["task"] != "deeds-target"]
+    def with_frame(words):
+        return [p for p in pairs if words in p["premise"]]
+    for words, stance in ((" on Sunday.", "favor"), (" accused ", "favor"), (" warned that ", "favor"),
+                          (" pulled out of ", "against"), (" found no evidence of ", "against"), (" was asked about ", "none")):
+        assert with_frame(words) and all(p["gold"] == stance for p in with_frame(words)), words
+    condemned = with_frame(" condemned ")
+    assert condemned
+    for p in condemned:
+        critic = p["premise"].split(" condemned ")[0]
+        assert p["gold"] == ("against" if p["hypothesis"].lower().startswith(critic.lower()) else "favor")
+    # Possessives of plural names read as English does.
+    assert not any("s's " in p["premise"] for p in every)
+
+
+def test_deeds_dev_holds_out_acts_frames_and_names():
+    assert_dev_holds_out_topics_and_names(n.deed_templates)
 
 
 @needs_shared
@@ -182,6 +215,7 @@ def test_templates_take_no_actor_act_or_claim_from_the_actor_stance_dev_set():
     for split in ("train", "dev"):
         texts += n.valence_templates(rng, 3000, split)
         texts += n.claim_templates(rng, 3000, split)
+        texts += n.deed_templates(rng, 3000, split)
     text = "\n".join(p["premise"] + " " + p["hypothesis"] for p in texts)
     found = sorted(name for name in names if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text))
     assert found == [], f"dev-set actors in the templates: {found}"
