@@ -142,7 +142,8 @@ fn unsupported_architectures_name_the_supported_ones() {
 /// Half precision (our own forward passes keep the attention mask finite; candle-transformers'
 /// BERT turned every hidden state into NaN in f16 and bf16): the trained default model in bf16
 /// and f16 against f32 on every fixture pair, on the CPU. The labels must agree on at least 95%
-/// of the pairs (the GPU check asks 99% over many more pairs).
+/// of the pairs whose f32 label is not a near tie ([`NEAR_TIE`]), and no logit may move by more
+/// than 0.5 (the GPU check asks 99% over many more pairs).
 #[test]
 fn default_model_in_half_precision_agrees_with_f32() {
     let Some(model) = common::require(common::default_model(), "the default model") else { return };
@@ -158,11 +159,26 @@ fn default_model_in_half_precision_agrees_with_f32() {
     for dtype in ["bf16", "f16"] {
         let logits = load(dtype).logits(&pairs).unwrap();
         assert!(logits.iter().flatten().all(|x| x.is_finite()), "{dtype}: non-finite logits");
-        let agree = logits.iter().zip(&reference).filter(|(a, b)| argmax(a) == argmax(b)).count();
+        // A pair whose two best f32 logits are nearly tied has no label that bf16's 8-bit
+        // mantissa can be asked to keep; the labels of the others must agree.
+        let decided: Vec<usize> = (0..pairs.len()).filter(|&i| top_two_margin(&reference[i]) >= NEAR_TIE).collect();
+        let agree = decided.iter().filter(|&&i| argmax(&logits[i]) == argmax(&reference[i])).count();
         let worst = logits.iter().zip(&reference).flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs())).fold(0f32, f32::max);
-        eprintln!("{dtype}: labels agree on {agree}/{} pairs, max |Δ logit| {worst:.4}", pairs.len());
-        assert!(agree * 100 >= pairs.len() * 95, "{dtype}: labels agree on only {agree}/{}", pairs.len());
+        eprintln!("{dtype}: labels agree on {agree}/{} pairs with a margin (of {}), max |Δ logit| {worst:.4}", decided.len(), pairs.len());
+        assert!(decided.len() * 10 >= pairs.len() * 8, "{dtype}: too few decided pairs to judge ({})", decided.len());
+        assert!(agree * 100 >= decided.len() * 95, "{dtype}: labels agree on only {agree}/{}", decided.len());
+        assert!(worst <= 0.5, "{dtype}: max |Δ logit| {worst}");
     }
+}
+
+/// The f32 logit gap under which two labels count as tied in the half-precision check.
+const NEAR_TIE: f32 = 0.1;
+
+/// The gap between the two largest logits of a row.
+fn top_two_margin(row: &[f32]) -> f32 {
+    let mut sorted = row.to_vec();
+    sorted.sort_by(|a, b| b.total_cmp(a));
+    sorted.first().zip(sorted.get(1)).map_or(f32::INFINITY, |(a, b)| a - b)
 }
 
 #[test]
