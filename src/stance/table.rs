@@ -24,7 +24,7 @@ use crate::text::Sentence;
 /// stage-6 model trained without dev-set templates, the dev set chose full weight).
 pub const CONTEXT_WEIGHT: f32 = 1.0;
 /// Weight of a sentence linked to the topic by meaning (sentence embeddings) alone.
-pub const MEANING_WEIGHT: f32 = 0.25;
+pub const MEANING_WEIGHT: f32 = 0.5;
 /// The strongest sentence must be at least this opinionated for a favor/against row.
 pub const MIN_STRENGTH: f32 = 0.05;
 /// |score| must exceed this for favor/against.
@@ -33,7 +33,7 @@ pub const MIN_NET: f32 = 0.0;
 /// Per label (favor, against, neutral): confidence = slope * raw + intercept, clipped to
 /// [0.01, 0.99]. A neutral row says "no stance was found", which on the dev set is seldom the
 /// annotated "explicitly neutral", so its calibrated confidence is low.
-pub const CALIBRATION: [(f32, f32); 3] = [(0.3151, 0.3836), (0.1714, 0.3043), (1.8115, -1.6503)];
+pub const CALIBRATION: [(f32, f32); 3] = [(0.3101, 0.3293), (0.0718, 0.4294), (7.0645, -6.8607)];
 
 /// The calibrated confidence of a row with this label and raw confidence.
 pub fn calibrate(label: StanceLabel, raw: f32) -> f32 {
