@@ -217,7 +217,8 @@ def test_templates_take_no_actor_act_or_claim_from_the_actor_stance_dev_set():
         texts += n.claim_templates(rng, 3000, split)
         texts += n.deed_templates(rng, 3000, split)
     text = "\n".join(p["premise"] + " " + p["hypothesis"] for p in texts)
-    found = sorted(name for name in names if re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text))
+    # A plain substring search first (fast), the word-boundary regex only on what it finds.
+    found = sorted(name for name in names if name in text and re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text))
     assert found == [], f"dev-set actors in the templates: {found}"
     lowered = text.lower()
     assert [label for label in labels if label in lowered] == []

@@ -82,6 +82,10 @@ fn is_real_break(previous: &str, next: &str) -> bool {
         return false;
     }
     let lowered = last_word.to_lowercase();
+    // "No. 5" abbreviates "number"; "said no." ends a sentence.
+    if lowered == "no" {
+        return !next.chars().next().is_some_and(|c| c.is_ascii_digit());
+    }
     if NO_BREAK_AFTER.contains(&lowered.as_str()) {
         // "U.S." and "p.m." do end sentences when a new sentence clearly starts after them.
         let starts_sentence = next.split_whitespace().next().is_some_and(|w| {
@@ -110,6 +114,12 @@ mod tests {
             "President George W. Bush met Gen. David Petraeus in Washington, D.C. on Monday at 5 p.m. local time.",
             "The U.S. Army said the talks went well.",
         ]);
+    }
+
+    #[test]
+    fn no_is_a_number_only_before_a_number() {
+        let text = "He was ranked No. 5 in the world. Asked about the deal, she said no. It was over.";
+        assert_eq!(texts(text), vec!["He was ranked No. 5 in the world.", "Asked about the deal, she said no.", "It was over."]);
     }
 
     #[test]
