@@ -163,11 +163,7 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
                         let Some((name, cuts)) = organisation_at(text, entity.span.0, entity.span.1) else { continue };
                         // The cut forms stay aliases: the text may use them alone ("the High
                         // Court", "the Interior Ministry").
-                        for cut in cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)) {
-                            if !short_forms.iter().any(|(_, c)| *c == cut) {
-                                short_forms.push((name.clone(), cut));
-                            }
-                        }
+                        add_short_forms(&mut short_forms, &name, cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)));
                         if is_known(&name) || is_known(&format!("the {name}")) {
                             continue;
                         }
@@ -193,16 +189,12 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
         }
         for owned in OWNED_MINISTRY.captures_iter(text) {
             let (Some(owner), Some(body)) = (owned.name("owner"), owned.name("body")) else { continue };
-            let gazetteer = Gazetteer::builtin();
-            let Some(country) = gazetteer.actors.iter().find(|a| a.kind == ActorKind::Country && a.aliases.iter().any(|x| x == owner.as_str())) else { continue };
+            let Some(adjective) = country_adjective(owner.as_str()) else { continue };
             let name = format!("{} {}", &text[owner.start()..body.start()].trim_end(), body.as_str());
             if is_known(&name) || organisations.iter().any(|(o, _)| *o == name) {
                 continue;
             }
-            let adjective = gazetteer.adjectives.iter().find(|(_, id)| *id == country.id).map(|(a, _)| format!("{a} {}", body.as_str()));
-            if let Some(adjective) = adjective.filter(|a| !short_forms.iter().any(|(_, c)| c == a)) {
-                short_forms.push((name.clone(), adjective));
-            }
+            add_short_forms(&mut short_forms, &name, adjective.map(|a| format!("{a} {}", body.as_str())));
             organisations.push((name, None));
         }
         let patterned = TITLED_NAME
@@ -213,11 +205,7 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
             if ends_in_organisation_noun(found.as_str()) {
                 // "..., director of the Drug Policy Alliance, told": an organisation speaks.
                 let Some((name, cuts)) = organisation_at(text, found.start(), found.end()).filter(|(n, _)| !is_known(n) && !is_known(&format!("the {n}"))) else { continue };
-                for cut in cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)) {
-                    if !short_forms.iter().any(|(_, c)| *c == cut) {
-                        short_forms.push((name.clone(), cut));
-                    }
-                }
+                add_short_forms(&mut short_forms, &name, cuts.into_iter().filter(|c| c.contains(' ') && !is_known(c)));
                 if !organisations.iter().any(|(o, _)| *o == name) {
                     organisations.push((name, None));
                 }
@@ -467,8 +455,9 @@ fn organisation_at(text: &str, start: usize, end: usize) -> Option<(String, Vec<
     let extended = extend_left(text, start);
     let owned = with_owner(text, extended);
     let name = tidy_organisation(text.get(owned..end)?)?;
+    let unowned = text.get(extended..end).and_then(tidy_organisation);
     let mut cuts: Vec<String> = Vec::new();
-    for form in [text.get(extended..end).and_then(tidy_organisation), tagged].into_iter().flatten() {
+    for form in [unowned.clone(), tagged].into_iter().flatten() {
         if form != name && !cuts.contains(&form) {
             cuts.push(form);
         }
@@ -480,14 +469,28 @@ fn organisation_at(text: &str, start: usize, end: usize) -> Option<(String, Vec<
     }
     if owned < extended {
         let owner = text.get(owned..extended).map(|o| without_suffixes(o.trim_end(), POSSESSIVES)).unwrap_or("");
-        let gazetteer = Gazetteer::builtin();
-        let country = gazetteer.actors.iter().find(|a| a.kind == ActorKind::Country && a.aliases.iter().any(|x| x == owner));
-        let adjective = country.and_then(|c| gazetteer.adjectives.iter().find(|(_, id)| *id == c.id)).map(|(a, _)| a);
-        if let (Some(adjective), Some(rest)) = (adjective, text.get(extended..end).and_then(tidy_organisation)) {
+        if let (Some(Some(adjective)), Some(rest)) = (country_adjective(owner), unowned) {
             cuts.push(format!("{adjective} {rest}"));
         }
     }
     Some((name, cuts))
+}
+
+/// For a country's name as the gazetteer knows it ("Iraq", "Yemen"), its adjective ("Iraqi"),
+/// when it has one: `None` when `name` is no country, `Some(None)` for a country without one.
+fn country_adjective(name: &str) -> Option<Option<&'static str>> {
+    let gazetteer = Gazetteer::builtin();
+    let country = gazetteer.actors.iter().find(|a| a.kind == ActorKind::Country && a.aliases.iter().any(|x| x == name))?;
+    Some(gazetteer.adjectives.iter().find(|(_, id)| *id == country.id).map(|(a, _)| a.as_str()))
+}
+
+/// Record `forms` as short forms of the organisation `name`, each form once over all names.
+fn add_short_forms(short_forms: &mut Vec<(String, String)>, name: &str, forms: impl IntoIterator<Item = String>) {
+    for form in forms {
+        if !short_forms.iter().any(|(_, c)| *c == form) {
+            short_forms.push((name.to_string(), form));
+        }
+    }
 }
 
 /// Where a name starts when an owner stands right before it in the possessive: one or two
