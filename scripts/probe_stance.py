@@ -37,6 +37,10 @@ def main(argv: list[str]) -> int:
     if not argv:
         print(__doc__, file=sys.stderr)
         return 2
+    missing = [d for d in argv if not (Path(d) / "config.json").is_file()]
+    if missing:
+        print(f"probe_stance: not a model directory (no config.json): {', '.join(missing)}", file=sys.stderr)
+        return 2
     for model_dir in argv:
         model, tokenizer, id2label = evaluate.load(Path(model_dir), BASE)
         pairs = [(premise, f"{actor} {verb} {topic}.") for premise, actor, topic, _ in CASES for verb in ("supports", "opposes")]
