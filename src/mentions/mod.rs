@@ -115,6 +115,38 @@ fn after_a_preposition(before: &str) -> bool {
     matches!(last.as_deref(), Some("for" | "against" | "about" | "into" | "over" | "toward" | "towards"))
 }
 
+/// ", a professor at ", ", intelligence analyst with the ", ", a member of the ": a description
+/// of a person that ends in where they work.
+static APPOSITION: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^\s+(?:(?:a|an|the)\s+)?(?:[\p{L}\-]+\s+){0,6}?(?:at|of|with|from|in)\s+(?:(?:the|a)\s+)?(?:[\p{L}\-]+\s+){0,3}$").expect("APPOSITION is a valid regex")
+});
+
+/// "The Islamic State has been accused of using chlorine gas", "Isis is reported to have
+/// stolen": the subject of a passive report is what others say, not who says it.
+static PASSIVE_REPORT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(?:\s*\([^)]{1,40}\))?\s+(?:is|are|was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:accused|thought|believed|said|reported|alleged|suspected|known|feared|understood|rumou?red|claimed|blamed)\b").expect("PASSIVE_REPORT is a valid regex")
+});
+
+/// "According to a statement on the website of", "A statement attributed to the", "a video
+/// released by": what comes next is who speaks, however many words into the clause it stands.
+static STATEMENT_SOURCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(&format!(
+        r"(?i)(?:^|[\s,(])(?:according\s+to\s+)?(?:a|an|the|its|their)\s+(?:[\p{{L}}\-]+\s+)?(?:{})\s+(?:(?:issued|released|posted|published|sent|attributed|carried)\s+)?(?:from|by|to|of|on\s+the\s+website\s+of|on\s+behalf\s+of)\s+(?:the\s+)?$",
+        STATEMENT_NOUNS.join("|")
+    ))
+    .expect("STATEMENT_SOURCE is a valid regex")
+});
+
+/// Whether `before` (the text up to a name) makes the name the source of a statement.
+fn source_of_a_statement(before: &str) -> bool {
+    STATEMENT_SOURCE.is_match(before)
+}
+
+/// Whether the text right after a name makes it the subject of a passive report.
+fn subject_of_a_passive_report(after: &str) -> bool {
+    PASSIVE_REPORT.is_match(after)
+}
+
 /// What the models found before this stage.
 #[derive(Debug, Clone, Copy)]
 pub struct Signals<'a> {
@@ -160,7 +192,16 @@ impl Mentions {
             ActorLink::Pronoun | ActorLink::Speaker => true,
             ActorLink::Alias => {
                 let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
-                words_since_clause_start(before) <= HOLDER_REACH && !self.possessor_in_an_object(sentence, m) && !after_a_preposition(before) && !self.in_a_long_list(sentence, m)
+                let after = m.span.1.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+                if source_of_a_statement(before) {
+                    return true;
+                }
+                words_since_clause_start(before) <= HOLDER_REACH
+                    && !self.possessor_in_an_object(sentence, m)
+                    && !after_a_preposition(before)
+                    && !self.in_a_long_list(sentence, m)
+                    && !self.describes_a_person(sentence, m)
+                    && !subject_of_a_passive_report(after)
             }
         };
         if self.actor_mentions.iter().any(|m| m.sentence == sentence.index && m.actor == actor && !m.in_quote && early(m)) {
@@ -197,6 +238,27 @@ impl Mentions {
             last += 1;
         }
         last - first + 1 >= LONG_LIST
+    }
+
+    /// "Sabah al-Jouburi, a professor at Salahuddin University, said ...": a name inside an
+    /// apposition that describes a person (", a professor at", ", a member of the") is where the
+    /// person works, not a holder; the person speaks. Organisations a person speaks for ("a
+    /// spokesman for the Pentagon") still hold the stance through [`Affiliation`]s.
+    fn describes_a_person(&self, sentence: &Sentence, mention: &ActorMention) -> bool {
+        let Some(at) = mention.span.0.checked_sub(sentence.span.0) else { return false };
+        let before = sentence.text.get(..at).unwrap_or("");
+        let Some(comma) = before.rfind(',') else { return false };
+        let description = &before[comma + 1..];
+        if !APPOSITION.is_match(description) {
+            return false;
+        }
+        let comma_at = sentence.span.0 + comma;
+        self.actor_mentions.iter().any(|person| {
+            person.sentence == sentence.index
+                && !person.in_quote
+                && person.span.1 == comma_at
+                && self.actor(&person.actor).is_some_and(|a| a.kind == ActorKind::Person)
+        })
     }
 
     /// "Bush called Putin's offer innovative": a possessor inside what another actor's verb acts
@@ -395,6 +457,10 @@ const LOCATIVE: &[&str] = &[
     "towards", "from", "into", "via", "through", "over", "to",
 ];
 
+/// What an actor issues: "a statement from", "the video by", "according to a statement on the
+/// website of" name the actor as the source of what is said.
+const STATEMENT_NOUNS: &[&str] = &["statement", "statements", "communique", "communiqué", "message", "announcement", "video", "letter", "release", "post", "report"];
+
 /// Words that may stand between a locative preposition and the place ("in northern Iraq").
 const PLACE_MODIFIERS: &[&str] = &[
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeastern",
@@ -432,8 +498,14 @@ fn is_location(before: &str) -> bool {
     let words: Vec<String> = before.split_whitespace().rev().take(4).map(|w| w.to_lowercase()).collect();
     for (i, word) in words.iter().enumerate() {
         if LOCATIVE.contains(&word.as_str()) {
-            // "according to Russia" names a source.
-            return !(word == "to" && words.get(i + 1).is_some_and(|w| w == "according"));
+            // "according to Russia", "a statement attributed to the Islamic State", "a message
+            // from Moscow" name a source.
+            let source = match word.as_str() {
+                "to" => words.get(i + 1).is_some_and(|w| matches!(w.as_str(), "according" | "attributed")),
+                "from" => words.get(i + 1).is_some_and(|w| STATEMENT_NOUNS.contains(&w.as_str())),
+                _ => false,
+            };
+            return !source;
         }
         if !PLACE_MODIFIERS.contains(&word.as_str()) {
             return false;
@@ -652,6 +724,54 @@ mod tests {
         assert!(m.in_holder_position(&split[2], "vladimir-putin"), "a quote's speaker");
         assert_eq!(words_since_clause_start("The United States is seeking "), 5);
         assert_eq!(words_since_clause_start("Bush, pushing for sanctions, said "), 1);
+    }
+
+    #[test]
+    fn where_a_person_works_is_not_a_holder_but_whom_they_speak_for_is() {
+        let text = "Sam Reed, a professor at Columbia University, said the strikes worked. \
+                    Ann Lee, a member of the European Parliament, backed the strikes. \
+                    John Kirby, a spokesman for the Pentagon, backed the strikes.";
+        let split = sentences(text);
+        let callers = [
+            Actor::caller("Sam Reed", vec!["Sam Reed".into()], ActorKind::Person),
+            Actor::caller("Ann Lee", vec!["Ann Lee".into()], ActorKind::Person),
+            Actor::caller("John Kirby", vec!["John Kirby".into()], ActorKind::Person),
+            Actor::caller("Columbia University", vec!["Columbia University".into()], ActorKind::Organisation),
+            Actor::caller("European Parliament", vec!["European Parliament".into()], ActorKind::Organisation),
+        ];
+        let m = find(text, &split, &callers, &[], true);
+        assert!(m.in_holder_position(&split[0], "sam-reed"));
+        assert!(!m.in_holder_position(&split[0], "columbia-university"), "where he works");
+        assert!(!m.in_holder_position(&split[1], "european-parliament"), "where she sits");
+        assert!(m.in_holder_position(&split[2], "pentagon"), "whom he speaks for");
+    }
+
+    #[test]
+    fn the_subject_of_a_passive_report_is_not_a_holder() {
+        assert!(subject_of_a_passive_report(" has been accused of using chlorine gas"));
+        assert!(subject_of_a_passive_report(" (IS) is reported to have stolen tanks"));
+        assert!(subject_of_a_passive_report(" is widely believed to hold the hostages"));
+        assert!(!subject_of_a_passive_report(" said it had seized the weapons"));
+        assert!(!subject_of_a_passive_report(" has accused the police"));
+        let text = "Syria is thought to possess chemical weapons. Syria denied the reports.";
+        let split = sentences(text);
+        let m = find(text, &split, &[], &[], true);
+        assert!(!m.in_holder_position(&split[0], "syria"));
+        assert!(m.in_holder_position(&split[1], "syria"));
+    }
+
+    #[test]
+    fn the_source_of_a_statement_is_a_holder_wherever_it_stands() {
+        assert!(source_of_a_statement("According to a statement on the website of "));
+        assert!(source_of_a_statement("BEIRUT: A statement attributed to the "));
+        assert!(source_of_a_statement("On Monday, a video released by "));
+        assert!(!source_of_a_statement("The talks were held in the capital of "));
+        let text = "On Saturday, according to a statement on the website of Yemen's defence ministry, the raid succeeded. \
+                    A statement attributed to the Islamic State claimed the hostage was killed.";
+        let split = sentences(text);
+        let m = find(text, &split, &[], &[], true);
+        assert!(m.holders(1).contains(&"islamic-state"), "'attributed to' names a source, not a place: {:?}", m.holders(1));
+        assert!(m.in_holder_position(&split[1], "islamic-state"));
     }
 
     #[test]

@@ -104,7 +104,7 @@ pub enum TopicLink {
 /// Cosine similarity between a sentence and a topic (label and aliases embedded) at which the
 /// sentence is about the topic without naming it. Chosen on the actor-stance dev set (see
 /// README, "Accuracy on real news").
-pub const MEANING_THRESHOLD: f32 = 0.7;
+pub const MEANING_THRESHOLD: f32 = 0.65;
 
 /// A topic found in a sentence.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
