@@ -561,10 +561,32 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
             quotes[sentence.index].iter().all(|q| !overlaps(*q, *span))
         }).min();
         let Some(span) = pronoun else { continue };
-        let antecedent = mentions
+        // The latest sentence that names a person; within it, the person it is about (the
+        // subject of a speech verb, else one named first) before one named in passing ("Ralph
+        // Bello-Fadile ... told a conference that ... claiming to speak for Shekau. 'Government
+        // wants to negotiate,' he told ...").
+        let candidates: Vec<&ActorMention> = mentions
             .iter()
             .filter(|m| m.sentence < sentence.index && m.sentence + PRONOUN_REACH >= sentence.index && !m.in_quote && is_person(&m.actor))
-            .max_by_key(|m| (m.sentence, m.span.0));
+            .collect();
+        let latest = candidates.iter().map(|m| m.sentence).max();
+        let salience = |m: &ActorMention| {
+            let Some(named_in) = sentences.get(m.sentence) else { return 0 };
+            let before = m.span.0.checked_sub(named_in.span.0).and_then(|at| named_in.text.get(..at)).unwrap_or("");
+            if subject_of_speech(named_in, m) {
+                2
+            } else if before.split_whitespace().count() <= HOLDER_REACH && !before.contains(',') {
+                1
+            } else {
+                0
+            }
+        };
+        // Only a subject pronoun continues the subject; "his death" may be anyone's.
+        let subject_pronoun = matches!(sentence.text.get(span.0..span.1), Some("he" | "she" | "He" | "She"));
+        let antecedent = candidates
+            .into_iter()
+            .filter(|m| Some(m.sentence) == latest)
+            .max_by_key(|m| (if subject_pronoun { salience(m) } else { 0 }, m.span.0));
         if let Some(antecedent) = antecedent {
             added.push(ActorMention {
                 actor: antecedent.actor.clone(),
@@ -724,6 +746,22 @@ mod tests {
         assert!(m.in_holder_position(&split[2], "vladimir-putin"), "a quote's speaker");
         assert_eq!(words_since_clause_start("The United States is seeking "), 5);
         assert_eq!(words_since_clause_start("Bush, pushing for sanctions, said "), 1);
+    }
+
+    #[test]
+    fn a_subject_pronoun_continues_the_subject_not_a_name_in_passing() {
+        let text = "Ralph Bello-Fadile told a conference that fraudsters claimed to speak for Abubakar Shekau. \
+                    He said the talks would go on. Officials mourned the death of Abubakar Shekau's aide. \
+                    Ralph Bello-Fadile regretted his death.";
+        let split = sentences(text);
+        let callers = [
+            Actor::caller("Ralph Bello-Fadile", vec!["Ralph Bello-Fadile".into()], ActorKind::Person),
+            Actor::caller("Abubakar Shekau", vec!["Abubakar Shekau".into()], ActorKind::Person),
+        ];
+        let m = find(text, &split, &callers, &[], true);
+        let pronoun_for = |sentence: usize| m.actor_mentions.iter().find(|x| x.sentence == sentence && x.link == ActorLink::Pronoun).map(|x| x.actor.as_str());
+        assert_eq!(pronoun_for(1), Some("ralph-bello-fadile"), "'He' continues the subject of 'told'");
+        assert_eq!(pronoun_for(3), None, "a sentence that names a person resolves no pronoun");
     }
 
     #[test]
