@@ -119,6 +119,9 @@ pub struct TopicMention {
     pub link: TopicLink,
 }
 
+/// How many sentences back a word that refers back ("it", "the claim") can reach for its topic.
+const ANAPHORA_REACH: usize = 3;
+
 /// Words that refer back to something named just before.
 const ANAPHORA: &[&str] = &["it", "this", "these", "the plan", "the proposal", "the idea", "the move"];
 
@@ -132,7 +135,8 @@ pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
 /// [`MEANING_THRESHOLD`]).
 pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[Vec<f32>]>, threshold: f32) -> Vec<TopicMention> {
     let mut mentions = Vec::new();
-    let mut previous: Option<(usize, Vec<String>)> = None; // (paragraph, topics of last sentence)
+    // (paragraph, index, topics) of the last sentence that named or carried a topic.
+    let mut previous: Option<(usize, usize, Vec<String>)> = None;
     for sentence in sentences {
         let mut candidates = Vec::new();
         for topic in topics {
@@ -163,9 +167,10 @@ pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[
         // Only topics a sentence names (or carries on) are carried into the next one.
         let mut carried_on = carry_from.clone();
         if carry_from.is_empty() {
-            if let Some((paragraph, carried)) = &previous {
+            if let Some((paragraph, at, carried)) = &previous {
                 let refers_back = ANAPHORA.iter().any(|w| !find_phrase(&sentence.text, w, true).is_empty());
-                if *paragraph == sentence.paragraph || refers_back {
+                let next = *at + 1 == sentence.index;
+                if next && *paragraph == sentence.paragraph || refers_back && *at + ANAPHORA_REACH >= sentence.index {
                     for topic in carried.iter().filter(|t| !here.contains(t)) {
                         mentions.push(TopicMention { topic: topic.clone(), sentence: sentence.index, span: sentence.span, link: TopicLink::Context });
                     }
@@ -173,7 +178,9 @@ pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[
                 }
             }
         }
-        previous = Some((sentence.paragraph, carried_on));
+        if !carried_on.is_empty() {
+            previous = Some((sentence.paragraph, sentence.index, carried_on));
+        }
     }
     mentions
 }
@@ -220,5 +227,16 @@ mod tests {
         let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
         assert_eq!(links, vec![(0, TopicLink::Alias), (1, TopicLink::Context), (2, TopicLink::Context)]);
         assert_eq!(&text[found[0].span.0..found[0].span.1], "carbon tax");
+    }
+
+    #[test]
+    fn a_word_that_refers_back_reaches_a_few_sentences() {
+        // "it" two sentences after the topic, across paragraphs, is still about it; five
+        // sentences on, it is not.
+        let text = "Paris backs the carbon tax.\n\nThe minister spoke.\n\nIt is fair, she said.\n\nRain fell.\n\nSnow fell.\n\nWind blew.\n\nIt was cold.";
+        let topics = vec![Topic::parse_spec("the carbon tax=carbon tax").unwrap()];
+        let found = find(&sentences(text), &topics);
+        let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
+        assert_eq!(links, vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
     }
 }
