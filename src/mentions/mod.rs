@@ -142,9 +142,32 @@ fn source_of_a_statement(before: &str) -> bool {
     STATEMENT_SOURCE.is_match(before)
 }
 
-/// Whether the text right after a name makes it the subject of a passive report.
+/// "UN workers are banned from", "al Dulaimi was released by", "the five men had been kept":
+/// the subject of a passive verb is acted on.
+static PASSIVE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"^(?:\s*\([^)]{1,40}\))?(?:,[^,]{1,60},)?\s+(?:is|are|was|were|has been|have been|had been|will be|would be|being)\s+(?:\w+ly\s+)?(\w+(?:ed|en)|kept|held|shot|hit|set|caught|sent|sold|seen|taken|freed|led|told|brought|left|lost|put|struck|thrown|found)\b(?:\s+(\w+))?").expect("PASSIVE is a valid regex")
+});
+
+/// Participles that after "is" / "was" state a position or a readiness, not something done to
+/// the subject ("is opposed to", "was determined to", "is concerned about").
+const STANCE_PARTICIPLES: &[&str] = &[
+    "opposed", "committed", "determined", "convinced", "concerned", "pleased", "interested", "prepared", "dedicated",
+    "disappointed", "worried", "alarmed", "surprised", "satisfied", "frustrated", "outraged", "delighted", "encouraged",
+    "inclined", "united", "divided", "involved", "engaged", "adamant", "skeptical", "sceptical", "unconvinced", "undecided",
+    "quoted", "reported", "expected", "poised", "set", "ready", "eager", "keen",
+];
+
+/// Whether the text right after a name makes it the subject of a passive report or of a
+/// passive verb ("has been accused of", "was released by").
 fn subject_of_a_passive_report(after: &str) -> bool {
-    PASSIVE_REPORT.is_match(after)
+    if PASSIVE_REPORT.is_match(after) {
+        return true;
+    }
+    PASSIVE.captures(after).is_some_and(|c| {
+        let participle = c.get(1).map_or("", |m| m.as_str()).to_lowercase();
+        // "was quoted as saying" / "is set to" / "was expected to" keep their subject.
+        !STANCE_PARTICIPLES.contains(&participle.as_str()) && !matches!(c.get(2).map(|m| m.as_str()), Some("to" | "as"))
+    })
 }
 
 /// What the models found before this stage.
@@ -791,6 +814,12 @@ mod tests {
         assert!(subject_of_a_passive_report(" is widely believed to hold the hostages"));
         assert!(!subject_of_a_passive_report(" said it had seized the weapons"));
         assert!(!subject_of_a_passive_report(" has accused the police"));
+        assert!(subject_of_a_passive_report(" are banned from entering the area"));
+        assert!(subject_of_a_passive_report(", along with her children, was released by the government"));
+        assert!(subject_of_a_passive_report(" had been kept in a detention camp"));
+        assert!(!subject_of_a_passive_report(" is opposed to the plan"), "a stance, not something done to it");
+        assert!(!subject_of_a_passive_report(" was quoted as saying"));
+        assert!(!subject_of_a_passive_report(" was forced to retreat"));
         let text = "Syria is thought to possess chemical weapons. Syria denied the reports.";
         let split = sentences(text);
         let m = find(text, &split, &[], &[], true);
