@@ -587,7 +587,9 @@ fn tidy_organisation(raw: &str) -> Option<String> {
     let adjective = one_word && (ADJECTIVE_ENDINGS.iter().any(|e| name.ends_with(e)) || Gazetteer::builtin().adjectives.iter().any(|(a, _)| a == name));
     // "Arab news" (of "the Arab news service Mashahead") describes an outlet, it does not name one.
     let description = name.ends_with(" news");
-    (capitalised && !adjective && !description && name.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !NOT_NAMES.contains(&name)).then(|| name.to_string())
+    // "Al" (of "Al Jazeera", the tagger's span cut short) is a particle, not a name.
+    let particle = PARTICLES.iter().any(|p| p.eq_ignore_ascii_case(name));
+    (capitalised && !adjective && !description && !particle && name.chars().filter(|c| c.is_alphabetic()).count() >= 2 && !NOT_NAMES.contains(&name)).then(|| name.to_string())
 }
 
 /// Merge person names: longest first, so a bare surname ("Putin") and a titled short form join
@@ -718,6 +720,8 @@ mod tests {
         }
         assert_eq!(tidy_organisation("the Taliban").as_deref(), Some("Taliban"));
         assert_eq!(tidy_organisation("Boko Haram group").as_deref(), Some("Boko Haram"));
+        assert_eq!(tidy_organisation("Al"), None, "a particle the tagger cut off 'Al Jazeera'");
+        assert_eq!(tidy_organisation("Al Jazeera").as_deref(), Some("Al Jazeera"));
         assert_eq!(tidy_person("Justice K Kannan of", &[]).as_deref(), Some("K Kannan"));
         assert_eq!(tidy_person("rear admiral John Kirby", &[]).as_deref(), Some("John Kirby"));
     }
