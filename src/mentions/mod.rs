@@ -435,7 +435,7 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
         actor_mentions.extend(affiliations::country_phrases(sentences, &topic_mentions, &quotes_found));
     }
     resolve_pronouns(sentences, &catalog, &quotes_found, &mut actor_mentions);
-    let quotes = attribute_quotes(text, sentences, &quotes_found, &mut actor_mentions);
+    let quotes = attribute_quotes(text, sentences, &catalog, &quotes_found, &mut actor_mentions);
     actor_mentions.sort_by_key(|m| (m.sentence, m.span));
     actor_mentions.dedup_by(|a, b| a.actor == b.actor && a.sentence == b.sentence && a.span == b.span);
     let affiliations = if discover { affiliations::find(text, sentences, &catalog, &actor_mentions) } else { Vec::new() };
@@ -625,7 +625,8 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
 
 /// Give each quote a speaker: the actor named outside quotes closest to a speech verb, or, for
 /// a sentence that is wholly a quote, the speaker of the quote just before it.
-fn attribute_quotes(text: &str, sentences: &[Sentence], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) -> Vec<Quote> {
+fn attribute_quotes(text: &str, sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) -> Vec<Quote> {
+    let is_person = |id: &str| catalog.iter().any(|a| a.id == id && a.kind == ActorKind::Person);
     let mut found = Vec::new();
     let mut last_speaker: Option<(usize, String)> = None;
     for sentence in sentences {
@@ -638,7 +639,10 @@ fn attribute_quotes(text: &str, sentences: &[Sentence], quotes: &[Vec<(usize, us
         let outside: Vec<&ActorMention> = mentions.iter().filter(|m| m.sentence == sentence.index && !m.in_quote).collect();
         // The subject of the speech verb first ("Jeffrey Fagan, professor of law at Columbia Law
         // School in New York, told ..."), else the name nearest a speech verb.
-        let subject = outside.iter().find(|m| subject_of_speech(sentence, m));
+        // A person before an organisation: "countered Sergeants Benevolent Association
+        // President Ed Mullins" is Mullins speaking (for the association).
+        let subjects: Vec<&&ActorMention> = outside.iter().filter(|m| subject_of_speech(sentence, m)).collect();
+        let subject = subjects.iter().find(|m| is_person(&m.actor)).or(subjects.first()).copied();
         let nearest = || {
             outside
                 .iter()
@@ -769,6 +773,19 @@ mod tests {
         assert!(m.in_holder_position(&split[2], "vladimir-putin"), "a quote's speaker");
         assert_eq!(words_since_clause_start("The United States is seeking "), 5);
         assert_eq!(words_since_clause_start("Bush, pushing for sanctions, said "), 1);
+    }
+
+    #[test]
+    fn an_inverted_quote_goes_to_the_person_not_their_organisation() {
+        let text = "\u{201c}I think it is sad,\u{201d} countered Sergeants Benevolent Association President Ed Mullins.";
+        let split = sentences(text);
+        let callers = [
+            Actor::caller("Ed Mullins", vec!["Ed Mullins".into()], ActorKind::Person),
+            Actor::caller("Sergeants Benevolent Association", vec!["Sergeants Benevolent Association".into()], ActorKind::Organisation),
+        ];
+        let m = find(text, &split, &callers, &[], true);
+        assert_eq!(m.quotes[0].speaker.as_deref(), Some("ed-mullins"));
+        assert!(quotes::speech_verb_precedes("\u{201c}No,\u{201d} countered Sergeants Benevolent Association President "));
     }
 
     #[test]

@@ -51,7 +51,9 @@ static VERB_AFTER_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("VERB_AFTER_NAME is a valid regex")
 });
 static VERB_BEFORE_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:said|says|added|told|wrote|asked|according to)\s+(?:(?:[A-Z][\p{L}.\-]*|spokes(?:man|woman|person)|official|minister|secretary|president|chief|director|commander|leader|head)\s+){0,4}$").expect("VERB_BEFORE_NAME is a valid regex")
+    // "countered Sergeants Benevolent Association President Ed Mullins": news inverts these
+    // verbs after a quote; "told" and "asked" keep their old place here.
+    Regex::new(r"\b(?:said|says|added|adds|told|wrote|writes|asked|according to|countered|noted|explained|replied|responded|stated|declared|insisted|warned|argued|continued|observed|remarked|recalled|cautioned|concluded|conceded|admitted|acknowledged|tweeted)\s+(?:(?:[A-Z][\p{L}.\-]*|spokes(?:man|woman|person)|official|minister|secretary|president|chief|director|commander|leader|head)\s+){0,4}$").expect("VERB_BEFORE_NAME is a valid regex")
 });
 /// Verbs of speaking that both attribute a quote and make its subject a speaker.
 const SPEAKING: &str = r"said|says|told|tells|added|adds|stated|declared|insisted|warned|argued|called|wrote|writes|asked|countered|noted|explained|acknowledged|admitted|claimed|confirmed|denied|maintained|stressed|replied|responded|tweeted|posted|conceded|contended|announced|vowed|urged|asserted|alleged|complained|reiterated";
