@@ -216,7 +216,7 @@ impl Mentions {
             ActorLink::Alias => {
                 let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
                 let after = m.span.1.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(at..)).unwrap_or("");
-                if source_of_a_statement(before) {
+                if source_of_a_statement(before) || quotes::speech_verb_in_relative_clause(after) {
                     return true;
                 }
                 words_since_clause_start(before) <= HOLDER_REACH
@@ -850,6 +850,8 @@ mod tests {
         assert!(source_of_a_statement("BEIRUT: A statement attributed to the "));
         assert!(source_of_a_statement("On Monday, a video released by "));
         assert!(!source_of_a_statement("The talks were held in the capital of "));
+        assert!(quotes::speech_verb_in_relative_clause(", who announced earlier this year that"));
+        assert!(!quotes::speech_verb_in_relative_clause(", who was arrested in May"));
         let text = "On Saturday, according to a statement on the website of Yemen's defence ministry, the raid succeeded. \
                     A statement attributed to the Islamic State claimed the hostage was killed.";
         let split = sentences(text);

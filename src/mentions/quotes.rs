@@ -65,6 +65,18 @@ pub fn speech_verb_follows(after: &str) -> bool {
     VERB_AFTER_NAME.is_match(after)
 }
 
+static VERB_IN_RELATIVE_CLAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    // "Kenneth P. Thompson, who announced earlier this year that ..."
+    Regex::new(&format!(r"^,\s+who\s+(?:has\s+|have\s+|had\s+|also\s+|later\s+|earlier\s+|recently\s+|repeatedly\s+)*(?:{SPEAKING}|{STATEMENT})\b"))
+        .expect("VERB_IN_RELATIVE_CLAUSE is a valid regex")
+});
+
+/// Whether `after` (the text right after a name) opens a relative clause whose verb is one of
+/// speaking: ", who announced ...".
+pub fn speech_verb_in_relative_clause(after: &str) -> bool {
+    VERB_IN_RELATIVE_CLAUSE.is_match(after)
+}
+
 /// Whether `before` (the text right before a name) ends with "said" and perhaps a title.
 pub fn speech_verb_precedes(before: &str) -> bool {
     VERB_BEFORE_NAME.is_match(before)
