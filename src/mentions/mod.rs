@@ -100,10 +100,21 @@ fn words_since_clause_start(before: &str) -> usize {
 /// Whether a mention is named right before or after a speech verb ("Wilson, 28, denied ...",
 /// "said Kirby").
 fn subject_of_speech(sentence: &Sentence, mention: &ActorMention) -> bool {
+    let (before, after) = around(sentence, mention);
+    quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
+}
+
+/// The text of `sentence` before and after `mention` (empty where the span lies outside it).
+fn around<'a>(sentence: &'a Sentence, mention: &ActorMention) -> (&'a str, &'a str) {
     let local = |at: usize| at.checked_sub(sentence.span.0);
     let before = local(mention.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
     let after = local(mention.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
-    quotes::speech_verb_follows(after) || quotes::speech_verb_precedes(before)
+    (before, after)
+}
+
+/// Whether `id` is a person in `catalog`.
+fn is_person(catalog: &[Actor], id: &str) -> bool {
+    catalog.iter().any(|a| a.id == id && a.kind == ActorKind::Person)
 }
 
 /// "In further trouble for Singh", "a lawsuit against Denton": a name right after one of these
@@ -214,8 +225,7 @@ impl Mentions {
         let early = |m: &ActorMention| match m.link {
             ActorLink::Pronoun | ActorLink::Speaker => true,
             ActorLink::Alias => {
-                let before = m.span.0.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(..at)).unwrap_or("");
-                let after = m.span.1.checked_sub(sentence.span.0).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+                let (before, after) = around(sentence, m);
                 if source_of_a_statement(before) || quotes::speech_verb_in_relative_clause(after) {
                     return true;
                 }
@@ -268,8 +278,7 @@ impl Mentions {
     /// person works, not a holder; the person speaks. Organisations a person speaks for ("a
     /// spokesman for the Pentagon") still hold the stance through [`Affiliation`]s.
     fn describes_a_person(&self, sentence: &Sentence, mention: &ActorMention) -> bool {
-        let Some(at) = mention.span.0.checked_sub(sentence.span.0) else { return false };
-        let before = sentence.text.get(..at).unwrap_or("");
+        let (before, _) = around(sentence, mention);
         let Some(comma) = before.rfind(',') else { return false };
         let description = &before[comma + 1..];
         if !APPOSITION.is_match(description) {
@@ -291,7 +300,7 @@ impl Mentions {
     /// and "despite Russia's objections" keep their holders.
     fn possessor_in_an_object(&self, sentence: &Sentence, mention: &ActorMention) -> bool {
         let local = |at: usize| at.checked_sub(sentence.span.0);
-        let after = local(mention.span.1).and_then(|at| sentence.text.get(at..)).unwrap_or("");
+        let (_, after) = around(sentence, mention);
         if !(after.starts_with("'s ") || after.starts_with("\u{2019}s ")) {
             return false;
         }
@@ -573,7 +582,7 @@ const PRONOUN_REACH: usize = 3;
 
 /// Link he/she in a sentence that names no person to the last person named before it.
 fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) {
-    let is_person = |id: &str| catalog.iter().any(|a| a.id == id && a.kind == ActorKind::Person);
+    let is_person = |id: &str| is_person(catalog, id);
     let mut added = Vec::new();
     for sentence in sentences {
         let names_person = mentions.iter().any(|m| m.sentence == sentence.index && !m.in_quote && is_person(&m.actor));
@@ -595,7 +604,7 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
         let latest = candidates.iter().map(|m| m.sentence).max();
         let salience = |m: &ActorMention| {
             let Some(named_in) = sentences.get(m.sentence) else { return 0 };
-            let before = m.span.0.checked_sub(named_in.span.0).and_then(|at| named_in.text.get(..at)).unwrap_or("");
+            let (before, _) = around(named_in, m);
             if subject_of_speech(named_in, m) {
                 2
             } else if before.split_whitespace().count() <= HOLDER_REACH && !before.contains(',') {
@@ -626,7 +635,7 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
 /// Give each quote a speaker: the actor named outside quotes closest to a speech verb, or, for
 /// a sentence that is wholly a quote, the speaker of the quote just before it.
 fn attribute_quotes(text: &str, sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) -> Vec<Quote> {
-    let is_person = |id: &str| catalog.iter().any(|a| a.id == id && a.kind == ActorKind::Person);
+    let is_person = |id: &str| is_person(catalog, id);
     let mut found = Vec::new();
     let mut last_speaker: Option<(usize, String)> = None;
     for sentence in sentences {
