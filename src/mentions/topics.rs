@@ -125,6 +125,25 @@ const ANAPHORA_REACH: usize = 3;
 /// Words that refer back to something named just before.
 const ANAPHORA: &[&str] = &["it", "this", "these", "the plan", "the proposal", "the idea", "the move"];
 
+/// Refusals to comment refer back too: "The Pentagon would not comment on specific cases" is
+/// about the claim just reported, and declining to comment is a position the stance table
+/// records (neutral).
+const COMMENT_REFUSALS: &[&str] = &[
+    "declined to comment",
+    "refused to comment",
+    "would not comment",
+    "will not comment",
+    "do not comment",
+    "does not comment",
+    "did not comment",
+    "no comment",
+    "declined to discuss",
+    "would not discuss",
+    "declined to confirm",
+    "would not confirm",
+    "declined to elaborate",
+];
+
 /// Find topic mentions in every sentence, then carry topics into continuing sentences.
 pub fn find(sentences: &[Sentence], topics: &[Topic]) -> Vec<TopicMention> {
     find_with(sentences, topics, None, MEANING_THRESHOLD)
@@ -168,7 +187,7 @@ pub fn find_with(sentences: &[Sentence], topics: &[Topic], similarity: Option<&[
         let mut carried_on = carry_from.clone();
         if carry_from.is_empty() {
             if let Some((paragraph, at, carried)) = &previous {
-                let refers_back = ANAPHORA.iter().any(|w| !find_phrase(&sentence.text, w, true).is_empty());
+                let refers_back = ANAPHORA.iter().chain(COMMENT_REFUSALS).any(|w| !find_phrase(&sentence.text, w, true).is_empty());
                 let next = *at + 1 == sentence.index;
                 if next && *paragraph == sentence.paragraph || refers_back && *at + ANAPHORA_REACH >= sentence.index {
                     for topic in carried.iter().filter(|t| !here.contains(t)) {
@@ -235,6 +254,15 @@ mod tests {
         // sentences on, it is not.
         let text = "Paris backs the carbon tax.\n\nThe minister spoke.\n\nIt is fair, she said.\n\nRain fell.\n\nSnow fell.\n\nWind blew.\n\nIt was cold.";
         let topics = vec![Topic::parse_spec("the carbon tax=carbon tax").unwrap()];
+        let found = find(&sentences(text), &topics);
+        let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
+        assert_eq!(links, vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
+    }
+
+    #[test]
+    fn a_refusal_to_comment_is_about_the_topic_just_reported() {
+        let text = "Officials said the detainees had resumed contact with militants.\n\nThe weather was fine.\n\nThe Pentagon would not comment on specific cases.";
+        let topics = vec![Topic::parse_spec("the report=resumed contact").unwrap()];
         let found = find(&sentences(text), &topics);
         let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
         assert_eq!(links, vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
