@@ -253,18 +253,18 @@ mod tests {
         // "it" two sentences after the topic, across paragraphs, is still about it; five
         // sentences on, it is not.
         let text = "Paris backs the carbon tax.\n\nThe minister spoke.\n\nIt is fair, she said.\n\nRain fell.\n\nSnow fell.\n\nWind blew.\n\nIt was cold.";
-        let topics = vec![Topic::parse_spec("the carbon tax=carbon tax").unwrap()];
-        let found = find(&sentences(text), &topics);
-        let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
-        assert_eq!(links, vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
+        assert_eq!(links(text, "the carbon tax=carbon tax"), vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
     }
 
     #[test]
     fn a_refusal_to_comment_is_about_the_topic_just_reported() {
         let text = "Officials said the detainees had resumed contact with militants.\n\nThe weather was fine.\n\nThe Pentagon would not comment on specific cases.";
-        let topics = vec![Topic::parse_spec("the report=resumed contact").unwrap()];
-        let found = find(&sentences(text), &topics);
-        let links: Vec<(usize, TopicLink)> = found.iter().map(|m| (m.sentence, m.link)).collect();
-        assert_eq!(links, vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
+        assert_eq!(links(text, "the report=resumed contact"), vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
+    }
+
+    /// (sentence, link) of every topic mention of one topic given as a caller spec.
+    fn links(text: &str, spec: &str) -> Vec<(usize, TopicLink)> {
+        let topics = vec![Topic::parse_spec(spec).unwrap()];
+        find(&sentences(text), &topics).iter().map(|m| (m.sentence, m.link)).collect()
     }
 }
