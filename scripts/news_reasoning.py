@@ -887,3 +887,151 @@ def deed_templates(rng: random.Random, count: int, split: str) -> list[dict]:
 def possessive(name: str) -> str:
     """'the PKK's', 'Hong Kong protesters''."""
     return name + "'" if name.endswith("s") else name + "'s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Policy changes as positions: an actor that stops, scraps or bans a practice is against it, one
+# that starts, keeps or expands it is for it, and one that replaces one thing with another is
+# for the new and against the old. The stage-7 model read "announced that he would stop
+# prosecuting ..." as *for* prosecuting (the act named is the practice), and a swap ("tickets
+# instead of arrests") as for both. Every practice and swap here is our own; the frames were
+# written after reading the dev set's wrong rows (the card says so).
+
+# (the practice as a gerund phrase, the practice as a pipeline labels it)
+PRACTICES = [
+    ("jailing people for unpaid parking fines", "jailing people for unpaid parking fines"),
+    ("charging students for library cards", "charging students for library cards"),
+    ("logging in the old-growth forest", "logging in the old-growth forest"),
+    ("selling sugary drinks in schools", "selling sugary drinks in schools"),
+    ("holding suspects for a week without charge", "holding suspects without charge"),
+    ("hunting wolves in the national park", "wolf hunting in the national park"),
+    ("exporting raw timber", "raw timber exports"),
+    ("allowing night flights at the airport", "night flights at the airport"),
+    ("paying its interns nothing", "unpaid internships"),
+    ("fining cyclists who ride on pavements", "fining cyclists on pavements"),
+    ("testing pupils every term", "testing pupils every term"),
+    ("burning rubbish in the open", "open burning of rubbish"),
+    ("towing cars parked on the bridge", "towing cars parked on the bridge"),
+    ("searching phones at the border", "phone searches at the border"),
+    ("dumping dredged mud in the bay", "dumping dredged mud in the bay"),
+    ("using facial recognition at train stations", "facial recognition at train stations"),
+]
+
+STOP_FRAMES = [
+    ("{A} announced that it would stop {g}.", "against"),
+    ("{A} said it was ending the practice of {g}.", "against"),
+    ("{A} scrapped its policy of {g}.", "against"),
+    ("{A} has quietly dropped {g}.", "against"),
+    ("{A} ordered an end to {g}.", "against"),
+    ("{A} will no longer be {g}, it said on Monday.", "against"),
+    ("{A} suspended {g} after the protests.", "against"),
+    ("{A} said it would stop {g}, calling the practice unfair.", "against"),
+    ("{A} will begin {g} next month.", "favor"),
+    ("{A} said it would keep {g} despite the criticism.", "favor"),
+    ("{A} resumed {g} on Monday.", "favor"),
+    ("{A} expanded {g} to three more districts.", "favor"),
+    ("{A} defended its practice of {g}.", "favor"),
+    ("{A} vowed to go on {g}.", "favor"),
+    ("{A} refused to stop {g}.", "favor"),
+    ("{A} said it was reviewing {g}.", "none"),
+    ("{A} was asked whether it would stop {g} but did not answer.", "none"),
+    ("{A} has not said whether it will keep {g}.", "none"),
+]
+STOP_PAIR_FRAMES = [
+    ("{A} stopped {g}, and {B} welcomed the change.", "against", "against"),
+    ("{B} criticised {A}'s decision to stop {g}.", "against", "favor"),
+    ("{A} resumed {g}, despite objections from {B}.", "favor", "against"),
+    ("{B} urged {A} to stop {g}.", "favor", "against"),
+]
+
+# Bans and their lifting: the topic is the practice itself or the ban on it. The frames naming
+# "the ban on" split evenly between for and against the practice, or "ban on" alone would teach
+# the model which way the practice goes (a first version did: "called for a ban on X" read as
+# for X).
+BAN_FRAMES = [
+    ("{A} banned {g}.", "against", "favor"),
+    ("{A} lifted the ban on {g}.", "favor", "against"),
+    ("{A} imposed a ban on {g}.", "against", "favor"),
+    ("{A} called for a ban on {g}.", "against", "favor"),
+    ("{A} said the ban on {g} should be overturned.", "favor", "against"),
+    ("{A} ruled that {g} is not permitted.", "against", "favor"),
+    ("{A} welcomed the ban on {g}.", "against", "favor"),
+    ("{A} challenged the ban on {g} in court.", "favor", "against"),
+    ("{A} issued an order forbidding {g}.", "against", "favor"),
+    ("{A} fought the ban on {g} for years.", "favor", "against"),
+    ("{A} defended the ban on {g}.", "against", "favor"),
+    ("{A} said it had no position on the ban on {g}.", "none", "none"),
+]
+
+# (the old way, the new way), each as a pipeline labels it
+SWAPS = [
+    ("paper ballots", "electronic voting"),
+    ("fixed speed cameras", "average speed checks"),
+    ("the final exam", "continuous assessment"),
+    ("coal boilers", "heat pumps"),
+    ("jail terms for petty theft", "community service for petty theft"),
+    ("plastic bags", "paper bags"),
+    ("the title 'headmaster'", "the title 'head teacher'"),
+    ("night-time curfews", "street patrols"),
+    ("cash payments for bus fares", "contactless fares"),
+    ("the old flag", "the new flag design"),
+    ("printed textbooks", "tablets in classrooms"),
+    ("detaining migrant families", "releasing migrant families with ankle monitors"),
+]
+# (frame, stance on the old way, on the new); the new way comes first in some frames and last in
+# others, so word order does not give the answer away.
+SWAP_FRAMES = [
+    ("{A} replaced {old} with {new}.", "against", "favor"),
+    ("{A} rejected calls to replace {old} with {new}.", "favor", "against"),
+    ("{A} will use {new} instead of {old}.", "against", "favor"),
+    ("{A} said {new} would replace {old} from January.", "against", "favor"),
+    ("{A} said it would keep {old} rather than switch to {new}.", "favor", "against"),
+    ("{A} dropped {old} in favour of {new}.", "against", "favor"),
+    ("{A} is switching from {old} to {new}.", "against", "favor"),
+    ("{A} refused to give up {old} for {new}.", "favor", "against"),
+    ("{A} wants {new} to take the place of {old}.", "against", "favor"),
+    ("{A} said {old} worked better than {new}.", "favor", "against"),
+    ("{A} voted to bring in {new} in place of {old}.", "against", "favor"),
+    ("{A} has not decided whether to replace {old} with {new}.", "none", "none"),
+]
+
+
+def policy_templates(rng: random.Random, count: int, split: str) -> list[dict]:
+    """Practices stopped, kept and banned, and one thing replaced with another, each a position
+    on what the topic names. Dev holds every fourth practice, swap and frame and the held-out
+    actors."""
+    practices = held_split(PRACTICES, split)
+    stop_frames = held_split(STOP_FRAMES, split)
+    stop_pairs = held_split(STOP_PAIR_FRAMES, split)
+    ban_frames = held_split(BAN_FRAMES, split)
+    swaps = held_split(SWAPS, split)
+    swap_frames = held_split(SWAP_FRAMES, split)
+    actors = template_actors(split)
+    pairs = []
+    for n in range(count):
+        roll = rng.random()
+        text_id = f"policy-{split}-{n}"
+        if roll < 0.5:
+            gerund, topic = rng.choice(practices)
+            if roll < 0.4 or not stop_pairs:
+                premise, labelled = one_actor(stop_frames, actors, rng, g=gerund)
+            else:
+                premise, labelled = two_actors(stop_pairs, actors, rng, g=gerund)
+            for actor, _ in labelled:
+                premise = premise.replace(actor + "'s ", possessive(actor) + " ")
+            pairs += ask_each(premise, labelled, topic, rng, "news-policy", split, "policy-stop", text_id)
+        elif roll < 0.7:
+            gerund, topic = rng.choice(practices)
+            frame, on_practice, on_ban = rng.choice(ban_frames)
+            actor = rng.choice(actors)
+            premise = capital(frame.format(A=actor, g=gerund))
+            pairs += ask_each(premise, [(actor, on_practice)], topic, rng, "news-policy", split, "policy-ban", text_id)
+            pairs += ask_each(premise, [(actor, on_ban)], f"the ban on {topic}", rng, "news-policy", split, "policy-ban", text_id)
+        else:
+            old, new = rng.choice(swaps)
+            frame, on_old, on_new = rng.choice(swap_frames)
+            actor = rng.choice(actors)
+            premise = capital(frame.format(A=actor, old=old, new=new))
+            pairs += ask_each(premise, [(actor, on_old)], old, rng, "news-policy", split, "policy-swap", text_id)
+            pairs += ask_each(premise, [(actor, on_new)], new, rng, "news-policy", split, "policy-swap", text_id)
+    return pairs
