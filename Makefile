@@ -70,8 +70,7 @@ STAGE3_ARGS ?= --init work/stage2-model --data work/data/stage3.jsonl --steps 10
 STAGE4_ARGS ?= --init work/stage3-model --data work/data/stage4.jsonl --epochs 1 --lr 3e-5 --work work/train-stage4 --out work/stage4-model
 STAGE5_ARGS ?= --init work/stage4-model --data work/data/stage5.jsonl --epochs 1 --lr 3e-5 --work work/train-stage5 --out work/stage5-model
 STAGE6_ARGS ?= --init work/stage5-model --data work/data/stage6.jsonl --epochs 1 --lr 2e-5 --work work/train-stage6 --out work/stage6-model
-STAGE7_ARGS ?= --init work/stage6-model --data work/data/stage7.jsonl --epochs 1 --lr 2e-5 --work work/train-stage7 --out work/stage7-model
-STAGE8_ARGS ?= --init work/stage7-model --data work/data/stage8.jsonl --epochs 1 --lr 2e-5 --work work/train-stage8
+STAGE7_ARGS ?= --init work/stage6-model --data work/data/stage7.jsonl --epochs 1 --lr 2e-5 --work work/train-stage7
 train: base-model venv data
 	scripts/train $(TRAIN_ARGS)
 	scripts/train $(STAGE2_ARGS)
@@ -80,7 +79,6 @@ train: base-model venv data
 	scripts/train $(STAGE5_ARGS)
 	scripts/train $(STAGE6_ARGS)
 	scripts/train $(STAGE7_ARGS)
-	scripts/train $(STAGE8_ARGS)
 
 ## The name tagger: NER sets from ../shared/data, then LoRA training (about 30 minutes on 2 cores).
 ner: base-model venv

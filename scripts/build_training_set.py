@@ -738,21 +738,6 @@ def stage7_sets(stage6: list[Pair], compounds: list[Pair], seed: int, count: int
     return mix, dev
 
 
-def stage8_sets(stage7: list[Pair], deeds: list[Pair], stage4: list[Pair], seed: int, count: int = 4000,
-                replay: int = 4000, deed_replay: int = 2000, broad_replay: int = 6000) -> tuple[list[Pair], list[Pair]]:
-    """(stage-8 mix, policy dev pairs). The mix: practices stopped, kept and banned and one thing
-    replaced with another (`news_reasoning.policy_templates`), a replayed sample of the stage-7
-    mix, more of stage 7's own deed pairs, so the new frames do not wear off the last stage's
-    skill, and a sample of the stage-4 mix (the public sets and real news sentences), which a
-    first run without it (replay 6,000, broad replay 0) wore down by one to five points."""
-    rng = random.Random(seed + 7)
-    mix, dev = template_stage(news_reasoning.policy_templates, stage7, rng, count, replay)
-    mix += rng.sample(deeds, min(deed_replay, len(deeds)))
-    mix += rng.sample(stage4, min(broad_replay, len(stage4)))
-    rng.shuffle(mix)
-    return mix, dev
-
-
 def build(data: Path, templates: Templates, seed: int = 13) -> tuple[list[Pair], list[Pair], Counter]:
     """All pairs, split into train and dev, deduplicated and with no dev text in train."""
     rng = random.Random(seed)
@@ -852,10 +837,6 @@ def main(argv: list[str] | None = None) -> int:
     stage7, deeds_dev = stage7_sets(stage6, compounds, args.seed)
     n_stage7 = write_jsonl(args.out / "stage7.jsonl", stage7)
     write_jsonl(args.out / "deeds-dev.jsonl", deeds_dev)
-    stage7_deeds = [p for p in stage7 if p.source == "news-deeds"]
-    stage8, policy_dev = stage8_sets(stage7, stage7_deeds, stage4, args.seed)
-    n_stage8 = write_jsonl(args.out / "stage8.jsonl", stage8)
-    write_jsonl(args.out / "policy-dev.jsonl", policy_dev)
     for key in sorted(stats):
         print(f"{key:48s} {stats[key]:7d}")
     print(f"wrote {n_train} train and {n_dev} dev pairs to {args.out}")
@@ -873,8 +854,6 @@ def main(argv: list[str] | None = None) -> int:
           f"(stage6.jsonl, claims-dev.jsonl)")
     print(f"wrote a stage-7 mix of {n_stage7} pairs and {len(deeds_dev)} held-out deed pairs "
           f"(stage7.jsonl, deeds-dev.jsonl)")
-    print(f"wrote a stage-8 mix of {n_stage8} pairs and {len(policy_dev)} held-out policy pairs "
-          f"(stage8.jsonl, policy-dev.jsonl)")
     return 0
 
 

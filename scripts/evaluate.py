@@ -262,8 +262,6 @@ def main(argv=None) -> int:
                         help="held-out claim pairs (asserted, denied, unconfirmed; the sixth stage's); skipped when missing")
     parser.add_argument("--deeds-dev", type=Path, default=ROOT / "work/data/deeds-dev.jsonl",
                         help="held-out deed pairs (acts done, accusations, dangers; the seventh stage's); skipped when missing")
-    parser.add_argument("--policy-dev", type=Path, default=ROOT / "work/data/policy-dev.jsonl",
-                        help="held-out policy pairs (practices stopped, kept, banned; swaps; the eighth stage's); skipped when missing")
     parser.add_argument("--actor-stance", type=Path, default=ROOT.parent / "shared/articles/actor-stance-dev.jsonl",
                         help="the actor-stance dev set, for the evidence-level metric; skipped when missing")
     parser.add_argument("--evidence-only", action="store_true",
@@ -286,7 +284,7 @@ def main(argv=None) -> int:
         rows += [json.loads(line) for line in open(args.compound_dev, encoding="utf-8")]
     if args.stage4_dev.exists():
         rows += [json.loads(line) for line in open(args.stage4_dev, encoding="utf-8")]
-    for extra in (args.valence_dev, args.claims_dev, args.deeds_dev, args.policy_dev):
+    for extra in (args.valence_dev, args.claims_dev, args.deeds_dev):
         if extra.exists():
             rows += [json.loads(line) for line in open(extra, encoding="utf-8")]
     if args.limit:
@@ -334,8 +332,7 @@ def main(argv=None) -> int:
         metrics["ibm_claim_acc"] = acc(("ibm-claim-stance", "claim-stance"))
         metrics["arc_macro_f1"], _ = macro(("arc", "nli"), ["entailment", "neutral", "contradiction"])
         extra_sources = tuple(source for source, path in (("news-valence", args.valence_dev), ("news-claims", args.claims_dev),
-                                                          ("news-deeds", args.deeds_dev), ("news-policy", args.policy_dev))
-                              if path.exists())
+                                                          ("news-deeds", args.deeds_dev)) if path.exists())
         for source in ("news-real", "news-reasoning") + extra_sources:
             hits = [max(p, key=p.get) == r["label"] for r, p in zip(rows, probs) if r["source"] == source]
             metrics[f"{source.replace('-', '_')}_dev_acc"] = sum(hits) / max(1, len(hits))
@@ -373,7 +370,7 @@ def main(argv=None) -> int:
               "pstance_f_avg": "pstance/stance-author", "perspectrum_acc": "perspectrum/claim-perspective", "mnli_heldout_acc": "mnli/nli",
               "gwsd_macro_f1": "gwsd/news-sentence-stance", "ibm_claim_acc": "ibm-claim-stance/claim-stance", "arc_macro_f1": "arc/nli",
               "news_real_dev_acc": "news-real/*", "news_reasoning_dev_acc": "news-reasoning/*", "news_valence_dev_acc": "news-valence/*", "news_claims_dev_acc": "news-claims/*",
-              "news_deeds_dev_acc": "news-deeds/*", "news_policy_dev_acc": "news-policy/*", "actor_stance_evidence_macro_f1": "actor-stance dev rows", "actor_stance_evidence_table_rule_macro_f1": "actor-stance dev rows"}
+              "news_deeds_dev_acc": "news-deeds/*", "actor_stance_evidence_macro_f1": "actor-stance dev rows", "actor_stance_evidence_table_rule_macro_f1": "actor-stance dev rows"}
     for name, value in metrics.items():
         if name in compound_counts:
             count = compound_counts[name]

@@ -192,29 +192,6 @@ def test_deeds_dev_holds_out_acts_frames_and_names():
     assert_dev_holds_out_topics_and_names(n.deed_templates)
 
 
-def test_policy_templates_label_practices_stopped_banned_and_swapped():
-    every = n.policy_templates(random.Random(9), 1500, "train")
-    for pair in every:
-        assert pair["label"] == n.STANCE_LABEL[(pair["gold"], pair["polarity"])]
-    def stances(words, about=None):
-        return {p["gold"] for p in every if words in p["premise"] and (about is None or about(p["hypothesis"]))}
-    assert stances("announced that it would stop ") == {"against"}
-    assert stances(" vowed to go on ") == {"favor"}
-    assert stances(" was asked whether it would stop ") == {"none"}
-    # A ban: against the practice, for the ban; lifting it the other way round.
-    assert stances(" banned ", lambda h: " the ban on " not in h) == {"against"}
-    assert stances(" banned ", lambda h: " the ban on " in h) == {"favor"}
-    assert stances(" lifted the ban on ", lambda h: " the ban on " in h) == {"against"}
-    # A swap: against the old way, for the new.
-    assert stances(" replaced paper ballots with ", lambda h: h.endswith("paper ballots.")) == {"against"}
-    assert stances(" replaced paper ballots with ", lambda h: h.endswith("electronic voting.")) == {"favor"}
-    assert not any("s's " in p["premise"] for p in every)
-
-
-def test_policy_dev_holds_out_practices_frames_and_names():
-    assert_dev_holds_out_topics_and_names(n.policy_templates)
-
-
 @needs_shared
 def test_templates_take_no_actor_act_or_claim_from_the_actor_stance_dev_set():
     """The templates were written while reading the pipeline's errors on the dev set; their names,
@@ -239,7 +216,6 @@ def test_templates_take_no_actor_act_or_claim_from_the_actor_stance_dev_set():
         texts += n.valence_templates(rng, 3000, split)
         texts += n.claim_templates(rng, 3000, split)
         texts += n.deed_templates(rng, 3000, split)
-        texts += n.policy_templates(rng, 3000, split)
     text = "\n".join(p["premise"] + " " + p["hypothesis"] for p in texts)
     # A plain substring search first (fast), the word-boundary regex only on what it finds.
     found = sorted(name for name in names if name in text and re.search(r"(?<![\w-])" + re.escape(name) + r"(?![\w-])", text))
