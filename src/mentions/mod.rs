@@ -494,6 +494,9 @@ const LOCATIVE: &[&str] = &[
 const STATEMENT_NOUNS: &[&str] = &["statement", "statements", "communique", "communiqué", "message", "announcement", "video", "letter", "release", "post", "report"];
 
 /// Words that may stand between a locative preposition and the place ("in northern Iraq").
+/// People who speak for the place they are in: "officials in Moscow" are Russia's government.
+const GOVERNING_NOUNS: &[&str] = &["officials", "authorities", "leaders", "diplomats", "government"];
+
 const PLACE_MODIFIERS: &[&str] = &[
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeastern",
     "northwestern", "southeastern", "southwestern", "neighbouring", "neighboring", "war-torn", "rural", "occupied", "the",
@@ -535,6 +538,8 @@ fn is_location(before: &str) -> bool {
             let source = match word.as_str() {
                 "to" => words.get(i + 1).is_some_and(|w| matches!(w.as_str(), "according" | "attributed")),
                 "from" => words.get(i + 1).is_some_and(|w| STATEMENT_NOUNS.contains(&w.as_str())),
+                // "officials in Washington" are the country's government speaking.
+                "in" => words.get(i + 1).is_some_and(|w| GOVERNING_NOUNS.contains(&w.as_str())),
                 _ => false,
             };
             return !source;
@@ -867,6 +872,16 @@ mod tests {
         let m = find(text, &split, &[], &[], true);
         assert!(m.holders(1).contains(&"islamic-state"), "'attributed to' names a source, not a place: {:?}", m.holders(1));
         assert!(m.in_holder_position(&split[1], "islamic-state"));
+    }
+
+    #[test]
+    fn officials_in_a_capital_are_its_country() {
+        assert!(!is_location("Officials in "));
+        assert!(!is_location("Senior authorities in "));
+        assert!(is_location("The talks were held in "));
+        let text = "Officials in Washington said they could not confirm the claim.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert!(m.holders(0).contains(&"united-states"), "{:?}", m.holders(0));
     }
 
     #[test]

@@ -140,7 +140,10 @@ const COMMENT_REFUSALS: &[&str] = &[
     "declined to discuss",
     "would not discuss",
     "declined to confirm",
-    "would not confirm",
+    "not confirm",
+    "not immediately confirm",
+    "not independently confirm",
+    "neither confirm nor deny",
     "declined to elaborate",
 ];
 
@@ -260,6 +263,8 @@ mod tests {
     fn a_refusal_to_comment_is_about_the_topic_just_reported() {
         let text = "Officials said the detainees had resumed contact with militants.\n\nThe weather was fine.\n\nThe Pentagon would not comment on specific cases.";
         assert_eq!(links(text, "the report=resumed contact"), vec![(0, TopicLink::Alias), (2, TopicLink::Context)]);
+        let text = "Officials said the detainees had resumed contact with militants.\n\nThe Pentagon could not immediately confirm the reports.";
+        assert_eq!(links(text, "the report=resumed contact"), vec![(0, TopicLink::Alias), (1, TopicLink::Context)]);
     }
 
     /// (sentence, link) of every topic mention of one topic given as a caller spec.
