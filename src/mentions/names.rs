@@ -220,7 +220,8 @@ pub fn discover(sentences: &[Sentence], entities: Option<&[Vec<Entity>]>, known:
             }
         }
     }
-    let mut actors = merge_people(people);
+    let titled_names: Vec<&str> = titled.iter().map(|(name, _)| name.as_str()).collect();
+    let mut actors = merge_people(people, &titled_names);
     actors.extend(families(sentences, known));
     // Report the titled forms too: a reader (and a coder's alias list) knows "King Abdullah".
     for (name, form) in titled {
@@ -593,9 +594,11 @@ fn tidy_organisation(raw: &str) -> Option<String> {
 }
 
 /// Merge person names: longest first, so a bare surname ("Putin") and a titled short form join
-/// the full name that ends with it.
-fn merge_people(mut names: Vec<String>) -> Vec<Actor> {
-    names.sort_by_key(|n| std::cmp::Reverse(n.split_whitespace().count()));
+/// the full name that ends with it. Among names of one length, those the text gives a title
+/// come first: of relatives who share a family name, the bare name goes to the one with an
+/// office ("President Barack Obama", not "first lady Michelle Obama" named before him).
+fn merge_people(mut names: Vec<String>, titled: &[&str]) -> Vec<Actor> {
+    names.sort_by_key(|n| (std::cmp::Reverse(n.split_whitespace().count()), !titled.contains(&n.as_str())));
     let mut people: Vec<Actor> = Vec::new();
     for name in names {
         let surname = surname(&name);
@@ -728,11 +731,15 @@ mod tests {
 
     #[test]
     fn relatives_stay_apart_and_short_forms_join() {
-        let people = merge_people(vec!["Omar Haddad".into(), "Samir Haddad".into(), "Haddad".into(), "Gurmeet Ram Rahim Singh".into(), "Rahim Singh".into(), "Samir".into()]);
+        let people = merge_people(vec!["Omar Haddad".into(), "Samir Haddad".into(), "Haddad".into(), "Gurmeet Ram Rahim Singh".into(), "Rahim Singh".into(), "Samir".into()], &[]);
         let names: Vec<&str> = people.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["Gurmeet Ram Rahim Singh", "Omar Haddad", "Samir Haddad"]);
         assert!(people[0].aliases.contains(&"Rahim Singh".to_string()));
         assert!(people[2].aliases.contains(&"Samir".to_string()), "a first name alone joins its person");
+        // The relative with an office gets the bare family name, though named second.
+        let people = merge_people(vec!["Michelle Obama".into(), "Barack Obama".into(), "Obama".into()], &["Barack Obama"]);
+        let holder = people.iter().find(|p| p.aliases.contains(&"Obama".to_string())).map(|p| p.name.as_str());
+        assert_eq!(holder, Some("Barack Obama"));
     }
 
     #[test]
