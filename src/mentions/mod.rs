@@ -139,6 +139,12 @@ static PASSIVE_REPORT: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::
     regex::Regex::new(r"^(?:\s*\([^)]{1,40}\))?\s+(?:is|are|was|were|has been|have been|had been)\s+(?:\w+ly\s+)?(?:accused|thought|believed|said|reported|alleged|suspected|known|feared|understood|rumou?red|claimed|blamed)\b").expect("PASSIVE_REPORT is a valid regex")
 });
 
+/// "gained public praise from President", "drew criticism from the": who praises or criticises
+/// holds the stance, however far into the clause.
+static STANCE_FROM: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(r"\b(?:praise|criticism|support|condemnation|backing|opposition|objections?|calls|warnings?|demands|pressure|approval|endorsement|applause|protests)\s+from\s+(?:the\s+)?(?:\p{Lu}[\p{L}.\-]*\s+){0,2}$").expect("STANCE_FROM is a valid regex")
+});
+
 /// "According to a statement on the website of", "A statement attributed to the", "a video
 /// released by": what comes next is who speaks, however many words into the clause it stands.
 static STATEMENT_SOURCE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
@@ -227,7 +233,7 @@ impl Mentions {
             ActorLink::Pronoun | ActorLink::Speaker => true,
             ActorLink::Alias => {
                 let (before, after) = around(sentence, m);
-                if source_of_a_statement(before) || quotes::speech_verb_in_relative_clause(after) {
+                if source_of_a_statement(before) || STANCE_FROM.is_match(before) || quotes::speech_verb_in_relative_clause(after) {
                     return true;
                 }
                 words_since_clause_start(before) <= HOLDER_REACH
@@ -875,6 +881,16 @@ mod tests {
         let m = find(text, &split, &[], &[], true);
         assert!(m.holders(1).contains(&"islamic-state"), "'attributed to' names a source, not a place: {:?}", m.holders(1));
         assert!(m.in_holder_position(&split[1], "islamic-state"));
+    }
+
+    #[test]
+    fn who_praises_or_criticises_holds_the_stance() {
+        let text = "Qatar gained public praise from President Barack Obama for brokering the deal.";
+        let split = sentences(text);
+        let m = find(text, &split, &[], &[], true);
+        assert!(m.in_holder_position(&split[0], "barack-obama"), "{:?}", m.holders(0));
+        assert!(STANCE_FROM.is_match("The plan drew sharp criticism from the "));
+        assert!(!STANCE_FROM.is_match("He was not convinced by US insistence from "));
     }
 
     #[test]
