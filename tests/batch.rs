@@ -59,29 +59,30 @@ fn summary(output: &Output) -> serde_json::Value {
     serde_json::from_str(stdout.lines().last().unwrap()).unwrap()
 }
 
-fn output_ids(path: &Path) -> Vec<String> {
-    let text = if path.extension().is_some_and(|e| e == "gz") {
-        let mut decoder = flate2::read::MultiGzDecoder::new(std::fs::File::open(path).unwrap());
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut decoder, &mut text).unwrap();
-        text
+/// The output's bytes (gzip members decoded), and how reading them ended: on a torn gzip
+/// member the read fails, keeping every byte decoded before it.
+fn read_output(path: &Path) -> (Vec<u8>, std::io::Result<usize>) {
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).unwrap();
+    let read = if path.extension().is_some_and(|e| e == "gz") {
+        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(file), &mut bytes)
     } else {
-        std::fs::read_to_string(path).unwrap()
+        std::io::Read::read_to_end(&mut &file, &mut bytes)
     };
+    (bytes, read)
+}
+
+fn output_ids(path: &Path) -> Vec<String> {
+    let (bytes, read) = read_output(path);
+    read.unwrap();
+    let text = String::from_utf8(bytes).unwrap();
     text.lines().map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["article"]["id"].as_str().unwrap().to_string()).collect()
 }
 
 /// The ids a killed run left whole: SIGKILL may tear the last line or gzip member, which
 /// `--resume` cuts; here the torn tail is skipped.
 fn ids_left_by_a_killed_run(path: &Path) -> usize {
-    let mut bytes = Vec::new();
-    let file = std::fs::File::open(path).unwrap();
-    // On a torn member read_to_end fails, keeping every byte decoded before it.
-    let _ = if path.extension().is_some_and(|e| e == "gz") {
-        std::io::Read::read_to_end(&mut flate2::read::MultiGzDecoder::new(file), &mut bytes)
-    } else {
-        std::io::Read::read_to_end(&mut &file, &mut bytes)
-    };
+    let (bytes, _) = read_output(path);
     let whole = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |at| at + 1);
     String::from_utf8_lossy(&bytes[..whole]).lines().filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()).count()
 }

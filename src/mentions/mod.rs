@@ -501,10 +501,10 @@ const LOCATIVE: &[&str] = &[
 /// website of" name the actor as the source of what is said.
 const STATEMENT_NOUNS: &[&str] = &["statement", "statements", "communique", "communiqué", "message", "announcement", "video", "letter", "release", "post", "report"];
 
-/// Words that may stand between a locative preposition and the place ("in northern Iraq").
 /// People who speak for the place they are in: "officials in Moscow" are Russia's government.
 const GOVERNING_NOUNS: &[&str] = &["officials", "authorities", "leaders", "diplomats", "government"];
 
+/// Words that may stand between a locative preposition and the place ("in northern Iraq").
 const PLACE_MODIFIERS: &[&str] = &[
     "northern", "southern", "eastern", "western", "central", "north", "south", "east", "west", "northeastern",
     "northwestern", "southeastern", "southwestern", "neighbouring", "neighboring", "war-torn", "rural", "occupied", "the",
