@@ -115,6 +115,11 @@ struct ModelArgs {
     /// "none". Defaults to the base encoder, models/base/all-MiniLM-L6-v2, when present.
     #[arg(long, env = "STANDPOINT_EMBEDDER")]
     embedder: Option<String>,
+    /// Where the embedder's topic-phrase vectors are kept between runs (a pack's labels and
+    /// aliases are embedded once per embedder, not on every run), or "none". Default:
+    /// $XDG_CACHE_HOME/standpoint, else ~/.cache/standpoint.
+    #[arg(long, env = "STANDPOINT_CACHE_DIR")]
+    cache_dir: Option<String>,
 }
 
 /// What to look for: shared by `analyze` and `batch`.
@@ -460,7 +465,16 @@ fn load_pipeline(args: &ModelArgs) -> Result<Pipeline, Error> {
         tagger: pick(&args.ner, shipped.tagger.clone(), "name tagger"),
         embedder: pick(&args.embedder, shipped.embedder.clone(), "sentence embedder"),
     };
-    Pipeline::load_set(&set, options)
+    let pipeline = Pipeline::load_set(&set, options)?;
+    let cache_dir = match args.cache_dir.as_deref() {
+        Some("none") => None,
+        Some(dir) => Some(PathBuf::from(dir)),
+        None => standpoint::model::phrase_cache::default_dir(),
+    };
+    Ok(match cache_dir {
+        Some(dir) => pipeline.with_phrase_cache(&dir),
+        None => pipeline,
+    })
 }
 
 fn read_input(input: &str) -> Result<String, Error> {

@@ -247,6 +247,13 @@ impl Pipeline {
         self
     }
 
+    /// Keep the embedder's topic-phrase vectors in `dir` between runs (see
+    /// [`crate::model::phrase_cache`]); nothing changes without an embedder.
+    pub fn with_phrase_cache(mut self, dir: &std::path::Path) -> Pipeline {
+        self.embedder = self.embedder.map(|e| e.with_disk_cache(dir));
+        self
+    }
+
     /// The name tagger, when one is loaded.
     pub fn tagger(&self) -> Option<&Tagger> {
         self.tagger.as_ref()

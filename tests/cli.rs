@@ -7,7 +7,8 @@ use std::process::{Command, Output};
 
 fn standpoint(args: &[&str], stdin: Option<&str>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_standpoint"));
-    command.args(args).env_remove("STANDPOINT_MODEL");
+    // Topic vectors go to a cache of the tests' own, not the user's.
+    command.args(args).env_remove("STANDPOINT_MODEL").env("STANDPOINT_CACHE_DIR", std::env::temp_dir().join("standpoint-test-cache"));
     if let Some(input) = stdin {
         use std::io::Write;
         command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
@@ -63,6 +64,31 @@ fn the_example_runs_end_to_end_on_every_architecture() {
         assert_eq!(report["model"]["architecture"], architecture);
         assert!(!report["sentences"].as_array().unwrap().is_empty(), "{architecture}");
     }
+}
+
+#[test]
+fn topic_vectors_are_kept_between_runs_and_change_nothing() {
+    let example = common::root().join("examples/trade-summit.txt").display().to_string();
+    let cache = tempfile::tempdir().unwrap();
+    let cache_dir = cache.path().join("vectors").display().to_string();
+    let run = |cache_dir: &str| {
+        let output = standpoint(&["analyze", &example, "--model", &tiny(), "--embedder", &tiny(), "--ner", "none", "--format", "json", "--threads", "1", "--cache-dir", cache_dir], None);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        (report["mentions"].clone(), report["table"].clone())
+    };
+    let fresh = run(&cache_dir);
+    let kept: Vec<_> = std::fs::read_dir(&cache_dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(kept.len(), 1, "one vector file per embedder: {kept:?}");
+    let size = std::fs::metadata(&kept[0]).unwrap().len();
+    assert!(size > 10_000, "the pack's phrases were kept ({size} bytes)");
+    assert_eq!(run(&cache_dir), fresh, "read back from the cache");
+    assert_eq!(std::fs::metadata(&kept[0]).unwrap().len(), size, "nothing new to add on the second run");
+    assert_eq!(run("none"), fresh, "without the cache");
+    // A cache that cannot be written (its directory is a file) costs time, not the answer.
+    let blocked = cache.path().join("a-file");
+    std::fs::write(&blocked, "x").unwrap();
+    assert_eq!(run(&blocked.display().to_string()), fresh);
 }
 
 #[test]

@@ -3,11 +3,13 @@
 //! linking by meaning costs little next to the cross-encoder.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::path::Path;
+use std::sync::{Mutex, Once};
 
 use candle_core::{DType, Tensor};
 
 use super::encoder::{self, LoadedEncoder};
+use super::phrase_cache::PhraseCache;
 use super::scorer::ModelOptions;
 use crate::error::Result;
 
@@ -17,6 +19,9 @@ pub struct Embedder {
     options: ModelOptions,
     /// Embeddings of texts that recur (topic labels and aliases of a pack), by text.
     cache: Mutex<HashMap<String, Vec<f32>>>,
+    /// The same texts' vectors on disk, read on first use and added to (see [`PhraseCache`]).
+    disk: Option<PhraseCache>,
+    disk_read: Once,
 }
 
 /// Texts the cache holds at most; it starts over when full.
@@ -25,7 +30,19 @@ const CACHE_LIMIT: usize = 20_000;
 impl Embedder {
     /// Load a BERT sentence encoder (directory or hub id).
     pub fn load(spec: &str, options: ModelOptions) -> Result<Embedder> {
-        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?.0, options, cache: Mutex::new(HashMap::new()) })
+        Ok(Embedder { encoder: LoadedEncoder::load(spec, &options)?.0, options, cache: Mutex::new(HashMap::new()), disk: None, disk_read: Once::new() })
+    }
+
+    /// Keep the vectors of recurring texts ([`Embedder::embed_cached`]) in `dir` between runs,
+    /// so that a one-shot run does not embed the whole topic pack again.
+    pub fn with_disk_cache(mut self, dir: &Path) -> Embedder {
+        self.disk = Some(PhraseCache::new(dir, &self.encoder.files, &self.options, self.encoder.shape.hidden_size));
+        self
+    }
+
+    /// The file [`Embedder::with_disk_cache`] keeps vectors in, if any.
+    pub fn disk_cache(&self) -> Option<&Path> {
+        self.disk.as_ref().map(PhraseCache::path)
     }
 
     /// Where the embedder came from.
@@ -36,6 +53,15 @@ impl Embedder {
     /// [`Embedder::embed`] for texts that recur across calls (a topic pack's labels and
     /// aliases): each distinct text is embedded once and kept.
     pub fn embed_cached(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
+        if let Some(disk) = &self.disk {
+            self.disk_read.call_once(|| {
+                let stored = disk.read();
+                let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                if stored.len() <= CACHE_LIMIT {
+                    cache.extend(stored);
+                }
+            });
+        }
         let missing: Vec<&str> = {
             let cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let mut missing: Vec<&str> = texts.iter().copied().filter(|t| !cache.contains_key(*t)).collect();
@@ -44,6 +70,13 @@ impl Embedder {
             missing
         };
         let fresh = if missing.is_empty() { Vec::new() } else { self.embed(&missing)? };
+        if let (Some(disk), false) = (&self.disk, fresh.is_empty()) {
+            let entries: Vec<(&str, &[f32])> = missing.iter().zip(&fresh).map(|(t, v)| (*t, v.as_slice())).collect();
+            // The cache only saves time: a read-only or full disk must not fail the analysis.
+            if let Err(e) = disk.append(&entries) {
+                tracing::warn!("could not keep topic vectors in {}: {e}", disk.path().display());
+            }
+        }
         let mut cache = self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if cache.len() + fresh.len() > CACHE_LIMIT {
             cache.clear();

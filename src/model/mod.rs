@@ -12,6 +12,7 @@ pub mod embedder;
 pub mod encoder;
 pub mod fast;
 pub mod loading;
+pub mod phrase_cache;
 pub mod scorer;
 pub mod tagger;
 
