@@ -5,13 +5,16 @@
 //! ([`super::embedder`]) each put their own head on top.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
 use super::arch::{self, Batch, Encoder, Shape};
+use super::fast::shared::Cache;
 use super::loading::{ModelFiles, ModelSource};
 use super::scorer::ModelOptions;
 use crate::error::{Error, Result};
@@ -69,7 +72,7 @@ pub struct LoadedEncoder {
     /// `id2label` in index order (empty for a bare encoder).
     pub labels: Vec<String>,
     /// Tokenizer truncating single texts to the model's positions.
-    pub tokenizer: Tokenizer,
+    pub tokenizer: Arc<SharedTokenizer>,
     /// Where it runs.
     pub device: Device,
 }
@@ -94,11 +97,7 @@ impl LoadedEncoder {
         let vb = weights(&files, options, &text, dtype, &device)?;
         let encoder = arch::load_encoder(&text, vb.clone(), options.kernels).map_err(|e| Error::model(&files.id, format!("weights do not fit the config: {e}")))?;
         let max_length = options.max_length.min(shape.max_tokens);
-        let mut tokenizer = Tokenizer::from_file(&files.tokenizer).map_err(|e| Error::Tokenizer(format!("{}: {e}", files.tokenizer.display())))?;
-        tokenizer.with_padding(None);
-        tokenizer
-            .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
-            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        let tokenizer = shared_tokenizer(&files.tokenizer, max_length)?;
         Ok((LoadedEncoder { files, encoder, shape, labels, tokenizer, device }, vb))
     }
 
@@ -107,6 +106,41 @@ impl LoadedEncoder {
         let inputs: Vec<tokenizers::EncodeInput> = texts.iter().map(|t| (*t).into()).collect();
         self.tokenizer.encode_batch(inputs, true).map_err(|e| Error::Tokenizer(e.to_string()))
     }
+}
+
+/// A single-text tokenizer, shared by the encoders of a process that read the same
+/// `tokenizer.json` with the same length limit (the name tagger and the sentence embedder both
+/// read the base encoder's): a loaded WordPiece vocabulary holds about 7 MB.
+pub struct SharedTokenizer {
+    digest: Vec<u8>,
+    max_length: usize,
+    tokenizer: Tokenizer,
+}
+
+impl std::ops::Deref for SharedTokenizer {
+    type Target = Tokenizer;
+    fn deref(&self) -> &Tokenizer {
+        &self.tokenizer
+    }
+}
+
+static TOKENIZERS: Cache<SharedTokenizer> = Cache::new();
+
+fn shared_tokenizer(path: &std::path::Path, max_length: usize) -> Result<Arc<SharedTokenizer>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let digest = Sha256::digest(&bytes).to_vec();
+    let key = digest.iter().take(8).fold(max_length as u64, |key, &byte| key.rotate_left(8) ^ u64::from(byte));
+    let same = |known: &SharedTokenizer| known.digest == digest && known.max_length == max_length;
+    if let Some(known) = TOKENIZERS.get(key, same) {
+        return Ok(known);
+    }
+    let mut tokenizer = Tokenizer::from_bytes(&bytes).map_err(|e| Error::Tokenizer(format!("{}: {e}", path.display())))?;
+    tokenizer.with_padding(None);
+    tokenizer
+        .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
+        .map_err(|e| Error::Tokenizer(e.to_string()))?;
+    let made = SharedTokenizer { digest: digest.clone(), max_length, tokenizer };
+    Ok(TOKENIZERS.get_or_insert(key, same, || Arc::new(made)))
 }
 
 /// Run single-text `encodings` in token-budget batches (length-sorted, see [`super::batching`]):
@@ -133,4 +167,21 @@ pub fn run(encoder: &LoadedEncoder, encodings: &[&tokenizers::Encoding]) -> Resu
     let batch = Batch::new(&rows, encoder.shape.pad_token_id, &encoder.device)?;
     let hidden = encoder.encoder.hidden_states(&batch)?;
     Ok((hidden, batch.attention_mask))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encoders_reading_one_tokenizer_share_it() {
+        let tiny = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-bert").display().to_string();
+        let options = ModelOptions::default();
+        let (tagger, _) = LoadedEncoder::load(&tiny, &options).unwrap();
+        let (embedder, _) = LoadedEncoder::load(&tiny, &options).unwrap();
+        assert!(Arc::ptr_eq(&tagger.tokenizer, &embedder.tokenizer), "one vocabulary in memory");
+        let (shorter, _) = LoadedEncoder::load(&tiny, &ModelOptions { max_length: 16, ..options }).unwrap();
+        assert!(!Arc::ptr_eq(&tagger.tokenizer, &shorter.tokenizer), "another length limit is another tokenizer");
+        assert_eq!(shorter.encode(&["word ".repeat(40).as_str()]).unwrap()[0].get_ids().len(), 16);
+    }
 }

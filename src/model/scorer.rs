@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use candle_core::{D, DType, Device};
@@ -140,8 +141,9 @@ pub struct Scorer {
     classifier: Box<dyn SequenceClassifier>,
     pad_token_id: u32,
     tokenizer: Tokenizer,
-    /// Truncates both sides; used only when a hypothesis alone is longer than the model allows.
-    fallback_tokenizer: Tokenizer,
+    /// Truncates both sides; made (a copy of `tokenizer`, about 7 MB) only when some hypothesis
+    /// alone is longer than the model allows.
+    fallback_tokenizer: OnceLock<Tokenizer>,
     labels: Labels,
     device: Device,
     options: ModelOptions,
@@ -172,7 +174,6 @@ impl Scorer {
         // Never feed more tokens than the model has positions for.
         let max_length = options.max_length.min(shape.max_tokens);
         let tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::OnlyFirst)?;
-        let fallback_tokenizer = load_tokenizer(&files.tokenizer, max_length, TruncationStrategy::LongestFirst)?;
         let info = ModelInfo {
             id: files.id.clone(),
             revision: files.revision.clone(),
@@ -186,7 +187,7 @@ impl Scorer {
                 super::Weights::Lora { .. } => "lora".into(),
             },
         };
-        Ok(Scorer { classifier, pad_token_id: shape.pad_token_id, tokenizer, fallback_tokenizer, labels, device, options, info, templates: files.templates.clone() })
+        Ok(Scorer { classifier, pad_token_id: shape.pad_token_id, tokenizer, fallback_tokenizer: OnceLock::new(), labels, device, options, info, templates: files.templates.clone() })
     }
 
     /// The model's description.
@@ -212,10 +213,22 @@ impl Scorer {
 
     /// Truncate the premise only; if the hypothesis alone is too long, truncate both.
     fn encoding(&self, premise: &str, hypothesis: &str) -> Result<tokenizers::Encoding> {
-        self.tokenizer
-            .encode((premise, hypothesis), true)
-            .or_else(|_| self.fallback_tokenizer.encode((premise, hypothesis), true))
-            .map_err(|e| Error::Tokenizer(e.to_string()))
+        match self.tokenizer.encode((premise, hypothesis), true) {
+            Ok(encoding) => Ok(encoding),
+            Err(_) => self.fallback()?.encode((premise, hypothesis), true).map_err(|e| Error::Tokenizer(e.to_string())),
+        }
+    }
+
+    fn fallback(&self) -> Result<&Tokenizer> {
+        if let Some(tokenizer) = self.fallback_tokenizer.get() {
+            return Ok(tokenizer);
+        }
+        let mut tokenizer = self.tokenizer.clone();
+        let max_length = self.tokenizer.get_truncation().map_or(self.options.max_length, |t| t.max_length);
+        tokenizer
+            .with_truncation(Some(TruncationParams { max_length, strategy: TruncationStrategy::LongestFirst, ..TruncationParams::default() }))
+            .map_err(|e| Error::Tokenizer(e.to_string()))?;
+        Ok(self.fallback_tokenizer.get_or_init(|| tokenizer))
     }
 
     /// Raw logits for pairs, in input order, one batch (no dedup); for parity tests.
@@ -292,6 +305,23 @@ mod tests {
 
     fn map(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn long_premises_are_cut_and_an_overlong_hypothesis_cuts_both_sides() {
+        let tiny = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tiny-bert");
+        let scorer = Scorer::load(&tiny.display().to_string(), ModelOptions { max_length: 32, ..ModelOptions::default() }).unwrap();
+        let hypothesis = "The council supports the plan.";
+        let (short, _) = scorer.encode("A premise.", hypothesis).unwrap();
+        let (cut, _) = scorer.encode(&"A long premise goes on. ".repeat(20), hypothesis).unwrap();
+        assert_eq!(cut.len(), 32);
+        let question = short.len() - short.iter().position(|&id| id == short[short.len() - 1]).unwrap();
+        assert_eq!(cut[cut.len() - question..], short[short.len() - question..], "the hypothesis is kept whole");
+        let overlong = "The council supports the plan and ".repeat(20);
+        assert!(scorer.tokenizer.encode(("A premise.", overlong.as_str()), true).is_err(), "the premise alone cannot make room");
+        assert_eq!(scorer.encode("A premise.", &overlong).unwrap().0.len(), 32);
+        let (probabilities, stats) = scorer.score(&[("A premise.", overlong.as_str()), ("A premise.", hypothesis)]).unwrap();
+        assert_eq!((probabilities.len(), stats.unique_pairs), (2, 2));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Requests allowed in flight at once; more are answered 429.
     pub permits: Arc<Semaphore>,
+    /// Requests in the stages before the model (tagger, embedder, claims) at once; see [`run`].
+    pub preparing: Arc<Semaphore>,
     /// How long a 429 is held before it is sent (see [`admit`]).
     pub overload_delay: Duration,
     /// Longest a request may wait for the model.
@@ -212,10 +214,13 @@ fn retry_after(delay: Duration) -> u64 {
 /// Prepare, queue, wait (bounded), finish: one article or several sharing one queue job.
 async fn run(state: &AppState, _permit: OwnedSemaphorePermit, items: Vec<(Article, Options)>) -> Result<Vec<Result<Report, ApiError>>, ApiError> {
     let pipeline = state.pipeline.clone();
+    // One request at a time in the tagger and embedder (see PREPARING_AT_ONCE).
+    let preparing = state.preparing.clone().acquire_owned().await.map_err(|_| ApiError::Unavailable("the server is shutting down".into()))?;
     let prepared: Vec<Result<PreparedArticle, crate::Error>> =
         web::block(move || items.iter().map(|(a, o)| pipeline.prepare(a, o)).collect())
             .await
             .map_err(|e| ApiError::Unavailable(format!("worker pool: {e}")))?;
+    drop(preparing);
     let pairs: Vec<(String, String)> =
         prepared.iter().flatten().flat_map(|p| p.pairs().into_iter().map(|(a, b)| (a.to_string(), b.to_string()))).collect();
     let started = Instant::now();

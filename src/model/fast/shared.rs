@@ -26,18 +26,25 @@ fn fingerprint(shape: &[usize], values: &[f32]) -> u64 {
     hasher.finish()
 }
 
-/// One cache of `T`s by content fingerprint.
-struct Cache<T> {
+/// One cache of `T`s by content fingerprint (also used for tokenizers, see
+/// [`crate::model::encoder`]).
+pub(crate) struct Cache<T> {
     entries: Mutex<BTreeMap<u64, Vec<Weak<T>>>>,
 }
 
 impl<T> Cache<T> {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Cache { entries: Mutex::new(BTreeMap::new()) }
     }
 
+    /// The live `T` under `key` that `same` accepts, if any.
+    pub(crate) fn get(&self, key: u64, same: impl Fn(&T) -> bool) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.get(&key)?.iter().filter_map(Weak::upgrade).find(|t| same(t))
+    }
+
     /// The live `T` under `key` that `same` accepts, else `make()`, remembered.
-    fn get_or_insert(&self, key: u64, same: impl Fn(&T) -> bool, make: impl FnOnce() -> Arc<T>) -> Arc<T> {
+    pub(crate) fn get_or_insert(&self, key: u64, same: impl Fn(&T) -> bool, make: impl FnOnce() -> Arc<T>) -> Arc<T> {
         // A poisoned lock only means another load panicked; the map itself is still sound.
         let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let bucket = entries.entry(key).or_default();
