@@ -288,6 +288,8 @@ pub fn name_the_pronoun(premise: &str, pronoun: &str, actor: &Actor) -> String {
     let replacement = match pronoun {
         "He" | "She" | "he" | "she" | "him" | "Him" => short,
         "His" | "his" | "Her" => format!("{short}'s"),
+        // A definite description ("The government", "the group", "Police").
+        _ if pronoun.starts_with("the ") || pronoun.starts_with("The ") || pronoun == "Police" => short,
         _ => return premise.to_string(),
     };
     let quotes = crate::mentions::quotes::quote_spans(premise);
@@ -400,6 +402,7 @@ mod tests {
         assert_eq!(name_the_pronoun("His plan, ''he'' said, failed.", "His", &actor), "Ana Torres's plan, ''he'' said, failed.");
         assert_eq!(name_the_pronoun("''He lied,'' she said.", "she", &actor), "''He lied,'' Ana Torres said.");
         assert_eq!(name_the_pronoun("They told her no.", "her", &actor), "They told her no.");
+        assert_eq!(name_the_pronoun("In a statement, the ministry advised calm.", "the ministry", &actor), "In a statement, Ana Torres advised calm.");
     }
 
     #[test]

@@ -28,7 +28,8 @@ use crate::text::Sentence;
 pub enum ActorLink {
     /// A name or alias of the actor appears.
     Alias,
-    /// A pronoun (he/she) resolved to the last person named.
+    /// A pronoun (he/she) resolved to the last person named, or a definite description ("the
+    /// government", "the group") resolved to the latest actor it fits.
     Pronoun,
     /// The sentence is a quote whose speaker was named in an earlier sentence.
     Speaker,
@@ -452,6 +453,7 @@ pub fn find_with(text: &str, sentences: &[Sentence], caller_actors: &[Actor], to
         actor_mentions.extend(affiliations::country_phrases(sentences, &topic_mentions, &quotes_found));
     }
     resolve_pronouns(sentences, &catalog, &quotes_found, &mut actor_mentions);
+    resolve_descriptions(text, sentences, &catalog, &quotes_found, &mut actor_mentions);
     let quotes = attribute_quotes(text, sentences, &catalog, &quotes_found, &mut actor_mentions);
     actor_mentions.sort_by_key(|m| (m.sentence, m.span));
     actor_mentions.dedup_by(|a, b| a.actor == b.actor && a.sentence == b.sentence && a.span == b.span);
@@ -645,6 +647,103 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
     mentions.extend(added);
 }
 
+/// Nouns by which news refers back to an organisation or a country it has named ("The
+/// government also vowed revenge", "..., the group added", "The newspaper also claimed"), and
+/// whether a country can be meant.
+const DESCRIPTIONS: &[(&str, bool)] = &[
+    ("government", true),
+    ("administration", true),
+    ("regime", true),
+    ("group", false),
+    ("organisation", false),
+    ("organization", false),
+    ("movement", false),
+    ("ministry", false),
+    ("police", false),
+    ("army", false),
+    ("military", false),
+    ("agency", false),
+    ("company", false),
+    ("party", false),
+    ("court", false),
+    ("council", false),
+    ("committee", false),
+    ("commission", false),
+    ("department", false),
+    ("embassy", false),
+    ("newspaper", false),
+    ("paper", false),
+    ("daily", false),
+    ("website", false),
+    ("broadcaster", false),
+    ("channel", false),
+    ("network", false),
+];
+
+/// Sentences back that a definite description can reach.
+const DESCRIPTION_REACH: usize = 3;
+
+/// "The government also vowed revenge": a definite description where a clause's subject stands
+/// (its first words, or right after a speech verb: "said the ministry") refers to the latest
+/// actor, up to [`DESCRIPTION_REACH`] sentences back, that the noun fits: one whose name holds
+/// it ("the ministry" for "Iraq's Interior Ministry"), one the text introduced with it ("the
+/// newspaper" for "the Iraqi newspaper Al-Sabah"), or for "the government" a country. Linked
+/// as a pronoun is, so that the premise names the actor (see `claims::name_the_pronoun`).
+fn resolve_descriptions(text: &str, sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) {
+    let mut added = Vec::new();
+    for sentence in sentences {
+        for &(noun, country) in DESCRIPTIONS {
+            let phrases = [format!("the {noun}"), format!("The {noun}")];
+            let mut spans: Vec<(usize, usize)> = phrases.iter().flat_map(|p| find_phrase(&sentence.text, p, false)).collect();
+            if noun == "police" {
+                spans.extend(find_phrase(&sentence.text, "Police", false).into_iter().filter(|s| s.0 == 0));
+            }
+            for span in spans {
+                if quotes[sentence.index].iter().any(|q| overlaps(*q, span)) {
+                    continue;
+                }
+                let before = &sentence.text[..span.0];
+                let after = &sentence.text[span.1..];
+                // "the group's leader", "the government of Iraq", "the paper trail": not the noun alone.
+                if after.starts_with(['\'', '\u{2019}', '-']) || after.trim_start().starts_with("of ") {
+                    continue;
+                }
+                if !(words_since_clause_start(before) == 0 || quotes::speech_verb_precedes(before)) {
+                    continue;
+                }
+                let fits = |actor: &Actor, mention: &ActorMention| -> bool {
+                    match actor.kind {
+                        ActorKind::Person => false,
+                        ActorKind::Country => country,
+                        _ => {
+                            let named = actor.aliases.iter().chain(std::iter::once(&actor.name)).any(|a| a.to_lowercase().split_whitespace().any(|w| w.trim_matches(|c: char| !c.is_alphanumeric()) == noun));
+                            let introduced = text.get(..mention.span.0).is_some_and(|b| b.trim_end().to_lowercase().ends_with(noun));
+                            named || introduced || matches!(noun, "group" | "organisation" | "organization")
+                        }
+                    }
+                };
+                let antecedent = mentions
+                    .iter()
+                    .filter(|m| m.sentence < sentence.index && m.sentence + DESCRIPTION_REACH >= sentence.index && !m.in_quote && m.link == ActorLink::Alias)
+                    .filter(|m| catalog.iter().find(|a| a.id == m.actor).is_some_and(|a| fits(a, m)))
+                    .max_by_key(|m| (m.sentence, m.span.0));
+                let Some(antecedent) = antecedent else { continue };
+                if mentions.iter().any(|m| m.sentence == sentence.index && m.actor == antecedent.actor) {
+                    continue;
+                }
+                added.push(ActorMention {
+                    actor: antecedent.actor.clone(),
+                    sentence: sentence.index,
+                    span: (sentence.span.0 + span.0, sentence.span.0 + span.1),
+                    link: ActorLink::Pronoun,
+                    in_quote: false,
+                });
+            }
+        }
+    }
+    mentions.extend(added);
+}
+
 /// Give each quote a speaker: the actor named outside quotes closest to a speech verb, or, for
 /// a sentence that is wholly a quote, the speaker of the quote just before it.
 fn attribute_quotes(text: &str, sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(usize, usize)>], mentions: &mut Vec<ActorMention>) -> Vec<Quote> {
@@ -768,6 +867,32 @@ mod tests {
         let last = m.quotes.last().unwrap();
         assert!(last.speaker.as_deref().is_some_and(|s| s.contains("bush")), "{:?}", last.speaker);
         assert!(m.holders(4).iter().all(|h| *h != "russia"), "the Russians are inside Bush's quote");
+    }
+
+    #[test]
+    fn definite_descriptions_refer_back_to_the_actor_they_fit() {
+        let text = "Militants killed a pilot on Tuesday. Jordan condemned the killing. The government also vowed revenge. \
+                    The ministry said nothing. The government's critics were silent.";
+        let m = find(text, &sentences(text), &[], &[], true);
+        assert_eq!(m.holders(2), vec!["jordan"], "a country's government");
+        assert!(m.holders(3).is_empty(), "a ministry is not the country itself");
+        assert!(m.holders(4).is_empty(), "the government's critics are not the government");
+
+        let ministry = Actor {
+            id: "iraqi-defence-ministry".into(),
+            name: "Iraqi Ministry of Defense".into(),
+            phrase: "the Iraqi Ministry of Defense".into(),
+            kind: ActorKind::Organisation,
+            source: ActorSource::Caller,
+            aliases: vec!["Iraqi Ministry of Defense".into()],
+        };
+        let text = "The Iraqi Ministry of Defense warned of chlorine attacks. In a statement, the ministry advised soldiers to cover their faces. \
+                    Officials praised the ministry.";
+        let m = find(text, &sentences(text), &[ministry], &[], true);
+        assert_eq!(m.holders(1), vec!["iraqi-defence-ministry"]);
+        assert!(m.holders(2).iter().all(|h| *h != "iraqi-defence-ministry"), "an object, not the subject");
+        let linked = m.actor_mentions.iter().find(|x| x.sentence == 1).unwrap();
+        assert_eq!((&text[linked.span.0..linked.span.1], linked.link), ("the ministry", ActorLink::Pronoun));
     }
 
     #[test]
