@@ -50,6 +50,13 @@ pub struct ActorMention {
     pub in_quote: bool,
 }
 
+impl ActorMention {
+    /// `actor` referred to by a pronoun or description at `span` (relative to `sentence`).
+    fn anaphor(actor: &str, sentence: &Sentence, span: (usize, usize)) -> ActorMention {
+        ActorMention { actor: actor.to_string(), sentence: sentence.index, span: (sentence.span.0 + span.0, sentence.span.0 + span.1), link: ActorLink::Pronoun, in_quote: false }
+    }
+}
+
 /// Everything the mentions stage found in an article.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Mentions {
@@ -635,13 +642,7 @@ fn resolve_pronouns(sentences: &[Sentence], catalog: &[Actor], quotes: &[Vec<(us
             .filter(|m| Some(m.sentence) == latest)
             .max_by_key(|m| (if subject_pronoun { salience(m) } else { 0 }, m.span.0));
         if let Some(antecedent) = antecedent {
-            added.push(ActorMention {
-                actor: antecedent.actor.clone(),
-                sentence: sentence.index,
-                span: (sentence.span.0 + span.0, sentence.span.0 + span.1),
-                link: ActorLink::Pronoun,
-                in_quote: false,
-            });
+            added.push(ActorMention::anaphor(&antecedent.actor, sentence, span));
         }
     }
     mentions.extend(added);
@@ -731,13 +732,7 @@ fn resolve_descriptions(text: &str, sentences: &[Sentence], catalog: &[Actor], q
                 if mentions.iter().any(|m| m.sentence == sentence.index && m.actor == antecedent.actor) {
                     continue;
                 }
-                added.push(ActorMention {
-                    actor: antecedent.actor.clone(),
-                    sentence: sentence.index,
-                    span: (sentence.span.0 + span.0, sentence.span.0 + span.1),
-                    link: ActorLink::Pronoun,
-                    in_quote: false,
-                });
+                added.push(ActorMention::anaphor(&antecedent.actor, sentence, span));
             }
         }
     }
