@@ -39,6 +39,9 @@ pub struct PackedMatrix {
 pub const PANEL: usize = 16;
 /// Rows per microkernel call: 6 rows × 2 registers = 12 accumulators of the 16 AVX2 registers.
 const ROWS: usize = 6;
+/// Rows per call of the AVX-512 microkernel: 12 rows × 1 register (a panel row is one 512-bit
+/// register), enough independent accumulators to keep two FMA units busy.
+const ROWS_AVX512: usize = 12;
 /// Rows per cache block: a block of the left-hand side stays in L2 while every panel passes.
 const BLOCK_ROWS: usize = 48;
 
@@ -106,28 +109,57 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
     let panels = n.div_ceil(PANEL);
     let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels) };
     let out = SharedOut(dst.as_mut_ptr());
+    let rows_per_call = rows_per_call();
+    #[cfg(target_arch = "x86_64")]
+    let wide = has_avx512();
+    #[cfg(not(target_arch = "x86_64"))]
+    let wide = false;
     (0..row_blocks * groups).into_par_iter().for_each(|task| {
         let out = out;
         let (block, group) = (task / groups, task % groups);
         let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
         let first = group * panels / groups;
         let last = (group + 1) * panels / groups;
-        for p in first..last {
+        let mut p = first;
+        while p < last {
+            // Two panels at once where the AVX-512 kernel can take them.
+            let pair = wide && p + 1 < last;
             let columns = PANEL.min(n - p * PANEL);
             let mut row = rows.start;
             while row < rows.end {
-                let count = ROWS.min(rows.end - row);
-                // SAFETY: rows `row..row + count` and columns `16p..16p + columns` lie inside
-                // `dst` ([m, n]) and belong to this task alone; `lhs` holds `m` rows of `k`.
-                unsafe { microkernel(count, k, lhs.as_ptr().add(row * k), weight.panel(p), out.0.add(row * n + p * PANEL), n, columns) };
+                let count = rows_per_call.min(rows.end - row);
+                let (a, c) = (lhs.as_ptr().wrapping_add(row * k), out.0.wrapping_add(row * n + p * PANEL));
+                // SAFETY: rows `row..row + count` and columns `16p..16p + columns` (and the next
+                // panel's, when paired) lie inside `dst` ([m, n]) and belong to this task alone;
+                // `lhs` holds `m` rows of `k`.
+                unsafe {
+                    #[cfg(target_arch = "x86_64")]
+                    if pair {
+                        let next = PANEL.min(n - (p + 1) * PANEL);
+                        microkernel_pair(count, k, a, weight.panel(p), weight.panel(p + 1), c, n, next);
+                        row += count;
+                        continue;
+                    }
+                    microkernel(count, k, a, weight.panel(p), c, n, columns);
+                }
                 row += count;
             }
+            p += if pair { 2 } else { 1 };
         }
     });
 }
 
+/// Rows the microkernel takes per call on this CPU.
+fn rows_per_call() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if has_avx512() {
+        return ROWS_AVX512;
+    }
+    ROWS
+}
+
 /// `c[rows, columns] += a[rows, k] · panel[k, 16]` (`a` and `c` row-major with strides `k`
-/// and `ldc`), for `rows` ≤ 6.
+/// and `ldc`), for `rows` ≤ [`rows_per_call`].
 ///
 /// # Safety
 /// `a` must hold `rows` rows of `k` values and `c` `rows` rows of at least `columns` values at
@@ -145,13 +177,108 @@ unsafe fn microkernel(rows: usize, k: usize, a: *const f32, panel: &[f32], c: *m
             }
         };
     }
-    // SAFETY: forwarded from the caller; the AVX2 kernel runs only where the CPU has AVX2 + FMA.
+    // SAFETY: forwarded from the caller; each SIMD kernel runs only where the CPU has its
+    // instructions.
     unsafe {
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            return match rows {
+                1 => microkernel_avx512::<1>(k, a, panel, c, ldc, columns),
+                2 => microkernel_avx512::<2>(k, a, panel, c, ldc, columns),
+                3 => microkernel_avx512::<3>(k, a, panel, c, ldc, columns),
+                4 => microkernel_avx512::<4>(k, a, panel, c, ldc, columns),
+                5 => microkernel_avx512::<5>(k, a, panel, c, ldc, columns),
+                6 => microkernel_avx512::<6>(k, a, panel, c, ldc, columns),
+                7 => microkernel_avx512::<7>(k, a, panel, c, ldc, columns),
+                8 => microkernel_avx512::<8>(k, a, panel, c, ldc, columns),
+                9 => microkernel_avx512::<9>(k, a, panel, c, ldc, columns),
+                10 => microkernel_avx512::<10>(k, a, panel, c, ldc, columns),
+                11 => microkernel_avx512::<11>(k, a, panel, c, ldc, columns),
+                _ => microkernel_avx512::<12>(k, a, panel, c, ldc, columns),
+            };
+        }
         #[cfg(target_arch = "x86_64")]
         if has_avx2() {
             return dispatch!(microkernel_avx2);
         }
         dispatch!(microkernel_portable)
+    }
+}
+
+/// Two neighbouring panels, `c[rows, 16 + columns] += a[rows, k] · [first | second]`, on
+/// AVX-512: each broadcast of `a` feeds two FMAs, so loads stay below the FMA rate.
+///
+/// # Safety
+/// As [`microkernel`], with `c` holding `16 + columns` values per row; the CPU has AVX-512F.
+#[cfg(target_arch = "x86_64")]
+unsafe fn microkernel_pair(rows: usize, k: usize, a: *const f32, first: &[f32], second: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    // SAFETY: forwarded from the caller.
+    unsafe {
+        match rows {
+            1 => microkernel_avx512_pair::<1>(k, a, first, second, c, ldc, columns),
+            2 => microkernel_avx512_pair::<2>(k, a, first, second, c, ldc, columns),
+            3 => microkernel_avx512_pair::<3>(k, a, first, second, c, ldc, columns),
+            4 => microkernel_avx512_pair::<4>(k, a, first, second, c, ldc, columns),
+            5 => microkernel_avx512_pair::<5>(k, a, first, second, c, ldc, columns),
+            6 => microkernel_avx512_pair::<6>(k, a, first, second, c, ldc, columns),
+            7 => microkernel_avx512_pair::<7>(k, a, first, second, c, ldc, columns),
+            8 => microkernel_avx512_pair::<8>(k, a, first, second, c, ldc, columns),
+            9 => microkernel_avx512_pair::<9>(k, a, first, second, c, ldc, columns),
+            10 => microkernel_avx512_pair::<10>(k, a, first, second, c, ldc, columns),
+            11 => microkernel_avx512_pair::<11>(k, a, first, second, c, ldc, columns),
+            _ => microkernel_avx512_pair::<12>(k, a, first, second, c, ldc, columns),
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn microkernel_avx512_pair<const R: usize>(k: usize, a: *const f32, first: &[f32], second: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the extents of `a` and `c`; each panel holds `k` rows of 16.
+    unsafe {
+        let (b0, b1) = (first.as_ptr(), second.as_ptr());
+        let mut acc = [[_mm512_setzero_ps(); 2]; R];
+        for kk in 0..k {
+            let w0 = _mm512_loadu_ps(b0.add(kk * PANEL));
+            let w1 = _mm512_loadu_ps(b1.add(kk * PANEL));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                let x = _mm512_set1_ps(*a.add(r * k + kk));
+                acc[0] = _mm512_fmadd_ps(x, w0, acc[0]);
+                acc[1] = _mm512_fmadd_ps(x, w1, acc[1]);
+            }
+        }
+        let mask: __mmask16 = if columns >= PANEL { u16::MAX } else { (1u16 << columns) - 1 };
+        for (r, acc) in acc.iter().enumerate() {
+            let row = c.add(r * ldc);
+            _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc[0]));
+            let row = row.add(PANEL);
+            _mm512_mask_storeu_ps(row, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, row), acc[1]));
+        }
+    }
+}
+
+/// The tile on AVX-512: a panel row is one register, so each of up to 12 rows keeps one
+/// accumulator; partial panels are stored through a mask.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn microkernel_avx512<const R: usize>(k: usize, a: *const f32, panel: &[f32], c: *mut f32, ldc: usize, columns: usize) {
+    use std::arch::x86_64::*;
+    // SAFETY: the caller guarantees the extents of `a` and `c`; `panel` holds `k` rows of 16.
+    unsafe {
+        let b = panel.as_ptr();
+        let mut acc = [_mm512_setzero_ps(); R];
+        for kk in 0..k {
+            let w = _mm512_loadu_ps(b.add(kk * PANEL));
+            for (r, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(_mm512_set1_ps(*a.add(r * k + kk)), w, *acc);
+            }
+        }
+        let mask: __mmask16 = if columns >= PANEL { u16::MAX } else { (1u16 << columns) - 1 };
+        for (r, acc) in acc.iter().enumerate() {
+            let row = c.add(r * ldc);
+            _mm512_mask_storeu_ps(row, mask, _mm512_add_ps(_mm512_maskz_loadu_ps(mask, row), *acc));
+        }
     }
 }
 
@@ -252,6 +379,15 @@ macro_rules! multiversion {
             $generic($($arg),*)
         }
     };
+}
+
+/// Whether the CPU runs the AVX-512 microkernel (checked once; `STANDPOINT_NO_AVX512` set to
+/// anything turns it off, to compare or to work around a slow AVX-512 unit).
+#[cfg(target_arch = "x86_64")]
+fn has_avx512() -> bool {
+    use std::sync::OnceLock;
+    static HAS: OnceLock<bool> = OnceLock::new();
+    *HAS.get_or_init(|| is_x86_feature_detected!("avx512f") && std::env::var_os("STANDPOINT_NO_AVX512").is_none())
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -607,7 +743,7 @@ mod tests {
 
     #[test]
     fn packed_matmul_matches_the_naive_product_at_ragged_sizes() {
-        for &(m, k, n) in &[(1, 1, 1), (5, 7, 3), (6, 16, 16), (7, 33, 17), (41, 384, 48), (97, 20, 35), (200, 9, 64)] {
+        for &(m, k, n) in &[(1, 1, 1), (5, 7, 3), (6, 16, 16), (7, 33, 17), (12, 5, 33), (13, 50, 50), (41, 384, 48), (97, 20, 35), (200, 9, 64)] {
             let lhs: Vec<f32> = (0..m * k).map(|i| ((i * 37) % 23) as f32 / 10.0 - 1.0).collect();
             let weight: Vec<f32> = (0..n * k).map(|i| 1.0 - ((i * 11) % 19) as f32 / 9.0).collect();
             let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
@@ -630,6 +766,49 @@ mod tests {
             }
             for (p, a) in portable.iter().zip(&avx) {
                 assert!((p - a).abs() < 1e-3 * (1.0 + p.abs()));
+            }
+        }
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn every_simd_microkernel_the_cpu_has_gives_the_portable_tile() {
+        let (k, n) = (37, 29);
+        let rows = 12;
+        let lhs: Vec<f32> = (0..rows * k).map(|i| ((i * 29) % 31) as f32 / 8.0 - 2.0).collect();
+        let weight: Vec<f32> = (0..n * k).map(|i| ((i * 13) % 17) as f32 / 6.0 - 1.5).collect();
+        let packed = PackedMatrix::from_out_in(&weight, n, k);
+        let second = n - PANEL;
+        let tile = |kernel: &dyn Fn(*mut f32)| {
+            let mut out = vec![0.5f32; rows * n];
+            kernel(out.as_mut_ptr());
+            out
+        };
+        // SAFETY (all below): `lhs` holds 12 rows of k, each output 12 rows of n; the SIMD
+        // kernels run only where the CPU has them.
+        let want = tile(&|c| unsafe {
+            microkernel_portable::<12>(k, lhs.as_ptr(), packed.panel(0), c, n, PANEL);
+            microkernel_portable::<12>(k, lhs.as_ptr(), packed.panel(1), c.add(PANEL), n, second);
+        });
+        let mut got = Vec::new();
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            got.push(("avx2", tile(&|c| unsafe {
+                for start in [0, 6] {
+                    microkernel_avx2::<6>(k, lhs.as_ptr().add(start * k), packed.panel(0), c.add(start * n), n, PANEL);
+                    microkernel_avx2::<6>(k, lhs.as_ptr().add(start * k), packed.panel(1), c.add(start * n + PANEL), n, second);
+                }
+            })));
+        }
+        if is_x86_feature_detected!("avx512f") {
+            got.push(("avx512", tile(&|c| unsafe {
+                microkernel_avx512::<12>(k, lhs.as_ptr(), packed.panel(0), c, n, PANEL);
+                microkernel_avx512::<12>(k, lhs.as_ptr(), packed.panel(1), c.add(PANEL), n, second);
+            })));
+            got.push(("avx512 pair", tile(&|c| unsafe { microkernel_avx512_pair::<12>(k, lhs.as_ptr(), packed.panel(0), packed.panel(1), c, n, second) })));
+        }
+        for (name, out) in got {
+            for (i, (w, g)) in want.iter().zip(&out).enumerate() {
+                assert!((w - g).abs() < 1e-4 * (1.0 + w.abs()), "{name} at {i}: {g} vs {w}");
             }
         }
     }
