@@ -106,8 +106,10 @@ fixtures: base-model venv
 BENCH_ARTICLE ?= ../shared/articles/kennebunkport-2007.txt
 bench: base-model build venv
 	mkdir -p work
-	$(STANDPOINT) bench --article $(BENCH_ARTICLE) --dump-pairs work/bench-pairs.jsonl --threads 2 | tee work/bench-candle.txt
-	$(VENV)/bin/python scripts/bench-runtimes.py work/bench-pairs.jsonl --candle work/bench-candle.txt --threads 2
+	$(STANDPOINT) bench --kernels fast --article $(BENCH_ARTICLE) --dump-pairs work/bench-pairs.jsonl --threads 2 | tee work/bench-candle-f32.txt
+	$(STANDPOINT) bench --kernels int8 --article $(BENCH_ARTICLE) --threads 2 | tee work/bench-candle-int8.txt
+	$(VENV)/bin/python scripts/bench-runtimes.py work/bench-pairs.jsonl --threads 2 \
+		--candle "candle f32=work/bench-candle-f32.txt" --candle "candle int8=work/bench-candle-int8.txt"
 
 clean:
 	$(CARGO) clean

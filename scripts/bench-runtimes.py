@@ -77,7 +77,8 @@ def candle_figures(path: Path | None) -> dict[int, float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pairs", type=Path)
-    parser.add_argument("--candle", type=Path, help="what `standpoint bench` printed in this run")
+    parser.add_argument("--candle", action="append", default=[], metavar="[LABEL=]PATH",
+                        help="what `standpoint bench` printed in this run (repeatable: one per --kernels)")
     parser.add_argument("--model", type=Path, default=ROOT / "models/standpoint-nli-minilm")
     parser.add_argument("--base", type=Path, default=ROOT / "models/base/all-MiniLM-L6-v2")
     parser.add_argument("--batch-sizes", default="1,8,32")
@@ -106,9 +107,13 @@ def main() -> int:
         return lambda enc: session.run(["logits"], {k: v.astype(np.int64) for k, v in enc.items()})[0]
 
     runtimes = {"pytorch": torch_run, **{name: ort_run(s) for name, s in sessions.items()}}
-    candle = candle_figures(args.candle)
     sizes = [int(b) for b in args.batch_sizes.split(",")]
-    table: dict[str, dict[int, float]] = {"candle": candle} if candle else {}
+    table: dict[str, dict[int, float]] = {}
+    for given in args.candle:
+        label, _, path = given.rpartition("=")
+        figures = candle_figures(Path(path))
+        if figures:
+            table[label or "candle"] = figures
     agreement = None
     for name, run in runtimes.items():
         table[name] = {}

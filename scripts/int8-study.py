@@ -84,7 +84,8 @@ class Study:
             hook.remove()
         return maxima
 
-    def quantise(self, skip: tuple[str, ...] = (), smooth: dict[str, torch.Tensor] | None = None, alpha: float = 0.5):
+    def quantise(self, skip: tuple[str, ...] = (), smooth: dict[str, torch.Tensor] | None = None, alpha: float = 0.5,
+                 asymmetric: bool = False):
         self.restore()
         for name, (module, forward, weight) in self.linears.items():
             if any(part in name for part in skip):
@@ -98,6 +99,13 @@ class Study:
 
             def quantised(x, module=module, scale_in=scale_in):
                 x = x / scale_in
+                if asymmetric:
+                    # u8 with a zero point per token, the form AVX-512 VNNI's u8 x i8 product takes.
+                    low, high = x.amin(-1, keepdim=True), x.amax(-1, keepdim=True)
+                    per_token = ((high - low) / 255).clamp(min=1e-8)
+                    zero = (-low / per_token).round()
+                    restored = ((x / per_token).round() + zero).clamp(0, 255) - zero
+                    return torch.nn.functional.linear(restored * per_token, module.weight, module.bias)
                 per_token = x.abs().amax(-1, keepdim=True).clamp(min=1e-8) / 127
                 return torch.nn.functional.linear((x / per_token).round().clamp(-127, 127) * per_token, module.weight, module.bias)
             module.forward = quantised
@@ -128,6 +136,10 @@ def main() -> int:
         ("every dense layer int8, SmoothQuant a=0.5", {"smooth": maxima}),
         ("QKV and intermediate int8 (both output projections f32)", {"skip": both_outputs}),
         ("QKV and intermediate int8, SmoothQuant a=0.5", {"skip": both_outputs, "smooth": maxima}),
+        ("every dense layer int8, activations u8 with a zero point per token", {"asymmetric": True}),
+        ("the same, SmoothQuant a=0.5", {"asymmetric": True, "smooth": maxima}),
+        ("QKV and intermediate int8, activations u8 with a zero point", {"skip": both_outputs, "asymmetric": True}),
+        ("QKV, intermediate and the FFN output int8, activations u8 with a zero point", {"skip": ("attention.output.dense",), "asymmetric": True}),
     ]
     print(f"{len(pairs)} pairs from {args.gold.name}; labels must agree on >= {BAR:.0%}")
     print("| int8 layers | labels agree | max |d logit| | passes |\n|---|---:|---:|---|")

@@ -43,7 +43,7 @@ fn hub_id_loads_from_a_local_cache_offline() {
         std::env::set_var("HF_HUB_OFFLINE", "1");
     }
 
-    let scorer = Scorer::load("standpoint-test/tiny-bert", ModelOptions::default()).unwrap();
+    let scorer = Scorer::load("standpoint-test/tiny-bert", common::exact()).unwrap();
     assert_eq!(scorer.info().id, "standpoint-test/tiny-bert");
     assert_eq!(scorer.info().revision, "main");
     let expected = common::expected(&common::fixture("tiny-bert/expected.json"));
@@ -53,7 +53,7 @@ fn hub_id_loads_from_a_local_cache_offline() {
     }
 
     for architecture in ARCHITECTURES {
-        let scorer = Scorer::load(&format!("standpoint-test/tiny-{architecture}"), ModelOptions::default()).unwrap();
+        let scorer = Scorer::load(&format!("standpoint-test/tiny-{architecture}"), common::exact()).unwrap();
         assert_eq!(scorer.info().architecture, architecture);
         let expected = common::expected(&common::fixture(&format!("tiny-{architecture}/expected.json")));
         let logits = scorer.logits(&[(expected[1].premise.as_str(), expected[1].hypothesis.as_str())]).unwrap();
@@ -62,10 +62,10 @@ fn hub_id_loads_from_a_local_cache_offline() {
         }
     }
 
-    let tagged = Scorer::load("standpoint-test/tiny-bert", ModelOptions { revision: Some("v1".into()), ..ModelOptions::default() }).unwrap();
+    let tagged = Scorer::load("standpoint-test/tiny-bert", ModelOptions { revision: Some("v1".into()), ..common::exact() }).unwrap();
     assert_eq!(tagged.info().revision, "v1");
 
-    let Err(missing) = Scorer::load("standpoint-test/not-cached", ModelOptions::default()) else { panic!("loaded a model that is not cached") };
+    let Err(missing) = Scorer::load("standpoint-test/not-cached", common::exact()) else { panic!("loaded a model that is not cached") };
     let message = missing.to_string();
     assert!(message.contains("HF_HUB_OFFLINE"), "{message}");
 }

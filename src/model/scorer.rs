@@ -39,7 +39,7 @@ pub struct ModelOptions {
 
 impl Default for ModelOptions {
     fn default() -> Self {
-        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 2048, max_batch_size: 64, max_length: 256, dtype: "f32".into(), kernels: super::Kernels::Fast }
+        ModelOptions { device: "cpu".into(), base_dir: None, revision: None, max_batch_tokens: 2048, max_batch_size: 64, max_length: 256, dtype: "f32".into(), kernels: super::Kernels::default() }
     }
 }
 

@@ -5,6 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// Model options for exact f32 (the fast path without int8): what parity with transformers
+/// is checked on.
+pub fn exact() -> standpoint::model::ModelOptions {
+    standpoint::model::ModelOptions { kernels: standpoint::model::Kernels::Fast, ..standpoint::model::ModelOptions::default() }
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -90,7 +90,7 @@ impl PackedMatrix {
 
 /// A raw pointer the tasks of one matmul share; each task writes its own rows and columns.
 #[derive(Clone, Copy)]
-struct SharedOut(*mut f32);
+pub(super) struct SharedOut(pub(super) *mut f32);
 // SAFETY: tasks write disjoint (row block, panel group) tiles of one buffer that outlives them.
 unsafe impl Send for SharedOut {}
 unsafe impl Sync for SharedOut {}

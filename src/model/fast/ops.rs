@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, bail};
 
+use super::int8::{self, QuantizedMatrix};
 use super::kernels::{self, PackedMatrix, Sequences};
 
 /// The contiguous f32 data behind a CPU tensor.
@@ -36,10 +37,37 @@ pub struct LowRank {
     pub up: PackedMatrix,
 }
 
+/// A dense layer's weight, laid out for its kernel (shared between models that hold the same
+/// one).
+pub enum Weight {
+    /// f32, packed for the microkernel.
+    F32(Arc<PackedMatrix>),
+    /// int8 per output channel (`--kernels int8`).
+    Int8(Arc<QuantizedMatrix>),
+}
+
+impl Weight {
+    /// Output columns.
+    pub fn n(&self) -> usize {
+        match self {
+            Weight::F32(w) => w.n(),
+            Weight::Int8(w) => w.n(),
+        }
+    }
+
+    /// Inputs.
+    pub fn k(&self) -> usize {
+        match self {
+            Weight::F32(w) => w.k(),
+            Weight::Int8(w) => w.k(),
+        }
+    }
+}
+
 /// A dense layer's parameters: `x · Wᵀ + bias`, plus a LoRA update when there is one.
 pub struct Projection {
-    /// `W`, packed for the microkernel (shared between models that hold the same one).
-    pub weight: Arc<PackedMatrix>,
+    /// `W`.
+    pub weight: Weight,
     /// A LoRA update applied at run time, if any.
     pub lora: Option<LowRank>,
     /// `[n]`.
@@ -63,7 +91,10 @@ impl Projection {
             None => kernels::fill_rows(&mut out, &self.bias),
         }
         let x = slice(x, x_layout, "dense input")?;
-        kernels::matmul_packed(&mut out, x, m, &self.weight);
+        match &self.weight {
+            Weight::F32(weight) => kernels::matmul_packed(&mut out, x, m, weight),
+            Weight::Int8(weight) => int8::matmul_quantized(&mut out, x, m, weight),
+        }
         if let Some(lora) = &self.lora {
             let mut low = vec![0f32; m * lora.down.n()];
             kernels::matmul_packed(&mut low, x, m, &lora.down);

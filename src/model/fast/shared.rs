@@ -1,7 +1,8 @@
 //! Weights the fast path has already laid out, shared between the models of one process. The
 //! name tagger is a LoRA adapter over the same base encoder the sentence embedder is; with the
 //! adapter kept apart ([`crate::model::ModelFiles::lazy_weights`]) both hold byte-identical base
-//! matrices and embedding tables, and this keeps one copy of each (about 90 MB for MiniLM).
+//! matrices and embedding tables, and this keeps one copy of each (about 90 MB for MiniLM); the
+//! same for the int8 forms of the layers `--kernels int8` quantises.
 //!
 //! Keys are a hash of the content; a hit is compared in full before it is shared, so a hash
 //! collision costs a copy, never a wrong weight. Entries are weak: a model that is dropped
@@ -13,7 +14,9 @@ use std::sync::{Arc, Mutex, Weak};
 
 use candle_core::Tensor;
 
+use super::int8::QuantizedMatrix;
 use super::kernels::PackedMatrix;
+use super::ops::Weight;
 use crate::error::Result;
 
 fn fingerprint(shape: &[usize], values: &[f32]) -> u64 {
@@ -59,12 +62,25 @@ impl<T> Cache<T> {
 }
 
 static MATRICES: Cache<PackedMatrix> = Cache::new();
+static QUANTIZED: Cache<QuantizedMatrix> = Cache::new();
 static TABLES: Cache<Tensor> = Cache::new();
 
 /// `weight` (`[n, k]`, a linear layer's `[out, in]`) packed, or the copy another model packed.
 pub fn packed(weight: &[f32], n: usize, k: usize) -> Arc<PackedMatrix> {
     let key = fingerprint(&[n, k], weight);
     MATRICES.get_or_insert(key, |known| known.n() == n && known.k() == k && known.holds(weight), || Arc::new(PackedMatrix::from_out_in(weight, n, k)))
+}
+
+/// `weight` (`[n, k]`) laid out for its kernel: int8 when `int8`, else packed f32; or the
+/// copy another model made. Two int8 weights are the same when their quantised values and
+/// scales are, so the f32 values need not be kept.
+pub fn weight(weight: &[f32], n: usize, k: usize, int8: bool) -> Weight {
+    if !int8 {
+        return Weight::F32(packed(weight, n, k));
+    }
+    let candidate = QuantizedMatrix::from_out_in(weight, n, k);
+    let key = fingerprint(&[n, k, 8], weight);
+    Weight::Int8(QUANTIZED.get_or_insert(key, |known| *known == candidate, || Arc::new(candidate.clone())))
 }
 
 /// `table` (an embedding table, f32 on the CPU), or the identical one another model holds.
