@@ -216,8 +216,8 @@ fn norm(vb: &VarBuilder, width: usize, eps: f64) -> Result<(Vec<f32>, Vec<f32>, 
     Ok((vb.get(width, "weight")?.to_vec1::<f32>()?, vb.get(width, "bias")?.to_vec1::<f32>()?, eps as f32))
 }
 
-fn dense_add_norm(dense: &VarBuilder, norm_vb: &VarBuilder, inputs: usize, outputs: usize, eps: f64) -> Result<DenseAddNorm> {
-    let projection = linear(dense, inputs, outputs)?.projection(inputs, outputs, false);
+fn dense_add_norm(dense: &VarBuilder, norm_vb: &VarBuilder, inputs: usize, outputs: usize, eps: f64, int8: bool) -> Result<DenseAddNorm> {
+    let projection = linear(dense, inputs, outputs)?.projection(inputs, outputs, int8);
     let (gamma, beta, eps) = norm(norm_vb, outputs, eps)?;
     Ok(DenseAddNorm { projection, gamma, beta, eps })
 }
@@ -256,9 +256,10 @@ impl Block {
         let v = linear(&vb.pp(names.value), hidden, hidden)?;
         Ok(Block {
             qkv: packed_qkv([q, k, v], hidden, spec.int8),
-            attention_out: dense_add_norm(&vb.pp(names.attention_out), &vb.pp(names.attention_norm), hidden, hidden, eps)?,
+            attention_out: dense_add_norm(&vb.pp(names.attention_out), &vb.pp(names.attention_norm), hidden, hidden, eps, false)?,
             intermediate: Dense { projection: linear(&vb.pp(names.intermediate), hidden, inner)?.projection(hidden, inner, spec.int8), gelu: true },
-            output: dense_add_norm(&vb.pp(names.output), &vb.pp(names.output_norm), inner, hidden, eps)?,
+            // Both output projections stay f32 (see `int8`).
+            output: dense_add_norm(&vb.pp(names.output), &vb.pp(names.output_norm), inner, hidden, eps, false)?,
             heads: spec.heads,
         })
     }
