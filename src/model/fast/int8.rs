@@ -14,7 +14,7 @@
 
 use rayon::prelude::*;
 
-use super::kernels::{PANEL, SharedOut};
+use super::kernels::{PANEL, SharedOut, for_rows};
 
 /// Inputs per VNNI step: each 32-bit lane sums four u8 × i8 products.
 const GROUP: usize = 4;
@@ -258,16 +258,8 @@ struct Tile<'a> {
 
 #[cfg(target_arch = "x86_64")]
 unsafe fn microkernel(rows: usize, tile: &Tile, weight: &QuantizedMatrix, p: usize, second: bool) {
-    macro_rules! rows {
-        ($($r:literal)*) => {
-            match rows {
-                $($r => microkernel_vnni::<$r>(tile, weight, p, second),)*
-                _ => microkernel_vnni::<12>(tile, weight, p, second),
-            }
-        };
-    }
     // SAFETY: forwarded from the caller.
-    unsafe { rows!(1 2 3 4 5 6 7 8 9 10 11) }
+    unsafe { for_rows!(rows, microkernel_vnni(tile, weight, p, second), [1 2 3 4 5 6 7 8 9 10 11] else 12) }
 }
 
 #[cfg(target_arch = "x86_64")]

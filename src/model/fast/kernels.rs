@@ -158,6 +158,19 @@ fn rows_per_call() -> usize {
     ROWS
 }
 
+/// `kernel::<R>(args)` for `R = rows`, one arm per listed row count and the last for anything
+/// above: the microkernels take their row count as a const parameter, so that their
+/// accumulators are a fixed-size array the compiler keeps in registers.
+macro_rules! for_rows {
+    ($rows:expr, $kernel:ident $args:tt, [$($r:literal)*] else $last:literal) => {
+        match $rows {
+            $($r => $kernel::<$r> $args,)*
+            _ => $kernel::<$last> $args,
+        }
+    };
+}
+pub(super) use for_rows;
+
 /// `c[rows, columns] += a[rows, k] · panel[k, 16]` (`a` and `c` row-major with strides `k`
 /// and `ldc`), for `rows` ≤ [`rows_per_call`].
 ///
@@ -165,43 +178,18 @@ fn rows_per_call() -> usize {
 /// `a` must hold `rows` rows of `k` values and `c` `rows` rows of at least `columns` values at
 /// stride `ldc`.
 unsafe fn microkernel(rows: usize, k: usize, a: *const f32, panel: &[f32], c: *mut f32, ldc: usize, columns: usize) {
-    macro_rules! dispatch {
-        ($kernel:ident) => {
-            match rows {
-                1 => $kernel::<1>(k, a, panel, c, ldc, columns),
-                2 => $kernel::<2>(k, a, panel, c, ldc, columns),
-                3 => $kernel::<3>(k, a, panel, c, ldc, columns),
-                4 => $kernel::<4>(k, a, panel, c, ldc, columns),
-                5 => $kernel::<5>(k, a, panel, c, ldc, columns),
-                _ => $kernel::<6>(k, a, panel, c, ldc, columns),
-            }
-        };
-    }
     // SAFETY: forwarded from the caller; each SIMD kernel runs only where the CPU has its
     // instructions.
     unsafe {
         #[cfg(target_arch = "x86_64")]
         if has_avx512() {
-            return match rows {
-                1 => microkernel_avx512::<1>(k, a, panel, c, ldc, columns),
-                2 => microkernel_avx512::<2>(k, a, panel, c, ldc, columns),
-                3 => microkernel_avx512::<3>(k, a, panel, c, ldc, columns),
-                4 => microkernel_avx512::<4>(k, a, panel, c, ldc, columns),
-                5 => microkernel_avx512::<5>(k, a, panel, c, ldc, columns),
-                6 => microkernel_avx512::<6>(k, a, panel, c, ldc, columns),
-                7 => microkernel_avx512::<7>(k, a, panel, c, ldc, columns),
-                8 => microkernel_avx512::<8>(k, a, panel, c, ldc, columns),
-                9 => microkernel_avx512::<9>(k, a, panel, c, ldc, columns),
-                10 => microkernel_avx512::<10>(k, a, panel, c, ldc, columns),
-                11 => microkernel_avx512::<11>(k, a, panel, c, ldc, columns),
-                _ => microkernel_avx512::<12>(k, a, panel, c, ldc, columns),
-            };
+            return for_rows!(rows, microkernel_avx512(k, a, panel, c, ldc, columns), [1 2 3 4 5 6 7 8 9 10 11] else 12);
         }
         #[cfg(target_arch = "x86_64")]
         if has_avx2() {
-            return dispatch!(microkernel_avx2);
+            return for_rows!(rows, microkernel_avx2(k, a, panel, c, ldc, columns), [1 2 3 4 5] else 6);
         }
-        dispatch!(microkernel_portable)
+        for_rows!(rows, microkernel_portable(k, a, panel, c, ldc, columns), [1 2 3 4 5] else 6)
     }
 }
 
@@ -213,22 +201,7 @@ unsafe fn microkernel(rows: usize, k: usize, a: *const f32, panel: &[f32], c: *m
 #[cfg(target_arch = "x86_64")]
 unsafe fn microkernel_pair(rows: usize, k: usize, a: *const f32, first: &[f32], second: &[f32], c: *mut f32, ldc: usize, columns: usize) {
     // SAFETY: forwarded from the caller.
-    unsafe {
-        match rows {
-            1 => microkernel_avx512_pair::<1>(k, a, first, second, c, ldc, columns),
-            2 => microkernel_avx512_pair::<2>(k, a, first, second, c, ldc, columns),
-            3 => microkernel_avx512_pair::<3>(k, a, first, second, c, ldc, columns),
-            4 => microkernel_avx512_pair::<4>(k, a, first, second, c, ldc, columns),
-            5 => microkernel_avx512_pair::<5>(k, a, first, second, c, ldc, columns),
-            6 => microkernel_avx512_pair::<6>(k, a, first, second, c, ldc, columns),
-            7 => microkernel_avx512_pair::<7>(k, a, first, second, c, ldc, columns),
-            8 => microkernel_avx512_pair::<8>(k, a, first, second, c, ldc, columns),
-            9 => microkernel_avx512_pair::<9>(k, a, first, second, c, ldc, columns),
-            10 => microkernel_avx512_pair::<10>(k, a, first, second, c, ldc, columns),
-            11 => microkernel_avx512_pair::<11>(k, a, first, second, c, ldc, columns),
-            _ => microkernel_avx512_pair::<12>(k, a, first, second, c, ldc, columns),
-        }
-    }
+    unsafe { for_rows!(rows, microkernel_avx512_pair(k, a, first, second, c, ldc, columns), [1 2 3 4 5 6 7 8 9 10 11] else 12) }
 }
 
 #[cfg(target_arch = "x86_64")]
