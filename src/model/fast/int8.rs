@@ -12,9 +12,9 @@
 //!
 //! For `x ≈ sx · (qx − zx)` and `w_j ≈ sw_j · qw_j`: `x · w_j ≈ sx · sw_j · (Σ qx·qw_j − zx · Σ qw_j)`.
 
-use rayon::prelude::*;
+use super::team::{self, SharedOut};
 
-use super::kernels::{PANEL, SharedOut, for_rows};
+use super::kernels::{PANEL, for_rows};
 
 /// Inputs per VNNI step: each 32-bit lane sums four u8 × i8 products.
 const GROUP: usize = 4;
@@ -107,17 +107,22 @@ fn quantize_rows(x: &[f32], m: usize, k: usize) -> QuantizedRows {
     let mut values = vec![0u8; m * stride];
     let mut scales = vec![0f32; m];
     let mut zeros = vec![0i32; m];
-    values.par_chunks_exact_mut(stride).zip(scales.par_iter_mut()).zip(zeros.par_iter_mut()).zip(x.par_chunks_exact(k)).with_min_len(16).for_each(
-        |(((out, scale), zero), row)| {
+    let (scales_out, zeros_out) = (SharedOut(scales.as_mut_ptr()), SharedOut(zeros.as_mut_ptr()));
+    team::split_rows(&mut values, stride, 16, |first, rows| {
+        let (scales_out, zeros_out) = (scales_out, zeros_out);
+        for (r, (out, row)) in rows.chunks_exact_mut(stride).zip(x[first * k..].chunks_exact(k)).enumerate() {
             // SAFETY: the int8 layers run only where the CPU has AVX-512 (`available`).
             #[cfg(target_arch = "x86_64")]
             let (step, z) = unsafe { quantize_row_avx512(row, out) };
             #[cfg(not(target_arch = "x86_64"))]
             let (step, z) = quantize_row(row, out);
-            *scale = step;
-            *zero = z;
-        },
-    );
+            // SAFETY: row `first + r` belongs to this chunk alone; both vectors hold `m` values.
+            unsafe {
+                *scales_out.0.add(first + r) = step;
+                *zeros_out.0.add(first + r) = z;
+            }
+        }
+    });
     QuantizedRows { values, scales, zeros, stride }
 }
 
@@ -203,12 +208,13 @@ pub fn matmul_quantized(dst: &mut [f32], lhs: &[f32], m: usize, weight: &Quantiz
         return;
     }
     let rows_q = quantize_rows(lhs, m, k);
-    let threads = rayon::current_num_threads().max(1);
+    let team = team::global();
+    let threads = team.threads();
     let row_blocks = m.div_ceil(BLOCK_ROWS);
     let panels = n.div_ceil(PANEL);
     let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels.div_ceil(2)) };
     let out = SharedOut(dst.as_mut_ptr());
-    (0..row_blocks * groups).into_par_iter().for_each(|task| {
+    team.run(row_blocks * groups, |task| {
         let out = out;
         let (block, group) = (task / groups, task % groups);
         let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);

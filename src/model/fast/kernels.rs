@@ -8,13 +8,13 @@
 //! runs one small gemm per (row, head) over padded tokens, every op allocates its output, and
 //! gemm packs the weight on every call (costly when a batch is one short pair).
 
-use rayon::prelude::*;
+use super::team::{self, SharedOut};
 
-/// Row-major `[rows, cols]` views. Rows are what the thread pool splits.
+/// `f(row)` for every `cols`-wide row of `data`, rows split over the team.
 #[inline(always)]
-fn rows_mut(data: &mut [f32], cols: usize) -> rayon::iter::MinLen<rayon::slice::ChunksExactMut<'_, f32>> {
-    // One short pair's rows are not worth waking a second thread for.
-    data.par_chunks_exact_mut(cols).with_min_len(min_rows(cols))
+fn each_row(data: &mut [f32], cols: usize, f: impl Fn(&mut [f32]) + Sync) {
+    // One short pair's rows are not worth a second thread.
+    super::team::split_rows(data, cols, min_rows(cols), |_, rows| rows.chunks_exact_mut(cols.max(1)).for_each(&f));
 }
 
 /// Rows per task for an elementwise kernel over `cols`-wide rows: about 16k values, below
@@ -88,13 +88,6 @@ impl PackedMatrix {
     }
 }
 
-/// A raw pointer the tasks of one matmul share; each task writes its own rows and columns.
-#[derive(Clone, Copy)]
-pub(super) struct SharedOut(pub(super) *mut f32);
-// SAFETY: tasks write disjoint (row block, panel group) tiles of one buffer that outlives them.
-unsafe impl Send for SharedOut {}
-unsafe impl Sync for SharedOut {}
-
 /// `dst[m, n] += lhs[m, k] · Wᵀ` with `W` pre-packed; `dst` usually holds the bias (and the
 /// residual) already, so they come for free. Work is split over row blocks when there are
 /// many rows, and over panels too when there are few (one short sequence).
@@ -104,7 +97,8 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
     if m == 0 || n == 0 {
         return;
     }
-    let threads = rayon::current_num_threads().max(1);
+    let team = team::global();
+    let threads = team.threads();
     let row_blocks = m.div_ceil(BLOCK_ROWS);
     let panels = n.div_ceil(PANEL);
     let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels) };
@@ -114,7 +108,7 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
     let wide = has_avx512();
     #[cfg(not(target_arch = "x86_64"))]
     let wide = false;
-    (0..row_blocks * groups).into_par_iter().for_each(|task| {
+    team.run(row_blocks * groups, |task| {
         let out = out;
         let (block, group) = (task / groups, task % groups);
         let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
@@ -311,26 +305,29 @@ unsafe fn microkernel_portable<const R: usize>(k: usize, a: *const f32, panel: &
 
 /// Fill every `bias.len()`-wide row of `dst` with `bias`.
 pub fn fill_rows(dst: &mut [f32], bias: &[f32]) {
-    rows_mut(dst, bias.len()).for_each(|row| row.copy_from_slice(bias));
+    each_row(dst, bias.len(), |row| row.copy_from_slice(bias));
 }
 
 /// Every row of `dst` becomes `residual + bias`.
 pub fn fill_residual(dst: &mut [f32], residual: &[f32], bias: &[f32]) {
-    dst.par_chunks_exact_mut(bias.len()).zip(residual.par_chunks_exact(bias.len())).with_min_len(min_rows(bias.len())).for_each(|(row, from)| {
-        for ((d, r), b) in row.iter_mut().zip(from).zip(bias) {
-            *d = r + b;
+    let cols = bias.len();
+    team::split_rows(dst, cols, min_rows(cols), |first, rows| {
+        for (row, from) in rows.chunks_exact_mut(cols).zip(residual[first * cols..].chunks_exact(cols)) {
+            for ((d, r), b) in row.iter_mut().zip(from).zip(bias) {
+                *d = r + b;
+            }
         }
     });
 }
 
 /// Exact-erf GELU in place, `x · Φ(x)`, on every element.
 pub fn gelu_in_place(data: &mut [f32], cols: usize) {
-    rows_mut(data, cols).for_each(gelu_row);
+    each_row(data, cols, gelu_row);
 }
 
 /// LayerNorm of every `gamma.len()`-wide row in place.
 pub fn layer_norm_in_place(data: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
-    rows_mut(data, gamma.len()).for_each(|row| layer_norm_row(row, gamma, beta, eps));
+    each_row(data, gamma.len(), |row| layer_norm_row(row, gamma, beta, eps));
 }
 
 macro_rules! multiversion {
@@ -570,18 +567,6 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
     let scale = 1.0 / (head as f32).sqrt();
     let stride = 3 * hidden;
     let queries = |s: usize| if first_only { sequences.rows(s).len().min(1) } else { sequences.rows(s).len() };
-    let tasks: Vec<(usize, usize)> = (0..sequences.len()).flat_map(|s| (0..heads).map(move |h| (s, h))).collect();
-    // Each task returns its [queries of the sequence, head] block; blocks are scattered after.
-    let blocks: Vec<Vec<f32>> = tasks
-        .par_iter()
-        .with_min_len(heads.min(4))
-        .map(|&(s, h)| {
-            let rows = sequences.rows(s);
-            let mut out = vec![0f32; queries(s) * head];
-            attend(&mut out, qkv, rows, stride, hidden + h * head, 2 * hidden + h * head, h * head, head, scale);
-            out
-        })
-        .collect();
     let mut starts = Vec::with_capacity(sequences.len());
     let mut total = 0;
     for s in 0..sequences.len() {
@@ -589,11 +574,19 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
         total += queries(s);
     }
     let mut context = vec![0f32; total * hidden];
-    for (&(s, h), block) in tasks.iter().zip(&blocks) {
+    let out = SharedOut(context.as_mut_ptr());
+    // One task per (sequence, head); each writes its head's columns of its sequence's rows.
+    team::global().run(sequences.len() * heads, |task| {
+        let out = out;
+        let (s, h) = (task / heads, task % heads);
+        let mut block = vec![0f32; queries(s) * head];
+        attend(&mut block, qkv, sequences.rows(s), stride, hidden + h * head, 2 * hidden + h * head, h * head, head, scale);
         for (i, values) in block.chunks_exact(head).enumerate() {
-            context[(starts[s] + i) * hidden + h * head..][..head].copy_from_slice(values);
+            // SAFETY: row `starts[s] + i`, columns `h · head..(h + 1) · head` of `context`
+            // belong to this task alone; `context` outlives the region.
+            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), out.0.add((starts[s] + i) * hidden + h * head), head) };
         }
-    }
+    });
     context
 }
 

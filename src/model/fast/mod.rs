@@ -24,12 +24,12 @@ pub mod int8;
 pub mod kernels;
 pub mod ops;
 pub mod shared;
+pub mod team;
 
 use std::sync::Arc;
 
 use candle_core::{DType, Device, Tensor};
 use candle_nn::{Activation, VarBuilder};
-use rayon::prelude::*;
 
 use self::kernels::{PackedMatrix, Sequences};
 use self::ops::{Dense, DenseAddNorm, LowRank, Projection, VarlenAttention, Weight};
@@ -372,9 +372,11 @@ impl FastBert {
             .collect::<Result<_>>()?;
         let mut x = vec![0f32; tokens.len() * hidden];
         let (gamma, beta, eps) = (&self.norm.0, &self.norm.1, self.norm.2);
-        x.par_chunks_exact_mut(hidden).zip(rows.par_iter()).for_each(|(out, (w, s, p))| {
-            for (((o, a), b), c) in out.iter_mut().zip(&words[w.clone()]).zip(&segments[s.clone()]).zip(&positions[p.clone()]) {
-                *o = a + b + c;
+        team::split_rows(&mut x, hidden, 64, |first, out| {
+            for (out, (w, s, p)) in out.chunks_exact_mut(hidden).zip(&rows[first..]) {
+                for (((o, a), b), c) in out.iter_mut().zip(&words[w.clone()]).zip(&segments[s.clone()]).zip(&positions[p.clone()]) {
+                    *o = a + b + c;
+                }
             }
         });
         kernels::layer_norm_in_place(&mut x, gamma, beta, eps);
@@ -384,20 +386,19 @@ impl FastBert {
     /// Packed hidden states `[tokens, hidden]`, or `[sequences, hidden]` (first tokens) when
     /// `first_only`.
     fn packed(&self, batch: &Batch, first_only: bool) -> Result<(Tensor, Sequences)> {
-        // The whole pass runs on a pool thread: each op's parallel loop then starts and ends
-        // inside the pool, instead of waking the calling thread ~30 times per batch (measured:
-        // a tenth of a short pair's time went to those wake-ups).
+        // The pass's kernels split their work over [`team`], whose threads spin between the
+        // pass's ~80 parallel regions instead of parking.
         //
         // One pass at a time in the process: each already uses every core, so passes side by
         // side (the service runs the tagger and embedder of several requests while it scores
         // others) only interleave, and every one of them would hold its activations meanwhile.
-        // A caller that is itself a pool thread is not made to wait: blocked there, it could hold
-        // up the very pass it waits for (the pool's threads pick up each other's work).
+        // A caller that is a rayon pool thread is not made to wait: blocked there, it could
+        // hold up rayon work the running pass waits for (candle's own ops use that pool).
         let _one_at_a_time = rayon::current_thread_index().is_none().then(|| ONE_PASS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
-        rayon::scope(|_| self.packed_in_pool(batch, first_only))
+        self.packed_unlocked(batch, first_only)
     }
 
-    fn packed_in_pool(&self, batch: &Batch, first_only: bool) -> Result<(Tensor, Sequences)> {
+    fn packed_unlocked(&self, batch: &Batch, first_only: bool) -> Result<(Tensor, Sequences)> {
         let (tokens, sequences) = Self::pack(batch)?;
         if sequences.tokens() == 0 {
             return Err(Error::InvalidInput("the batch holds no tokens".into()));
