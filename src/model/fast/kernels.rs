@@ -422,6 +422,21 @@ fn lane_sum(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     lanes.iter().sum::<f32>() + tail.iter().map(|&v| f(v)).sum::<f32>()
 }
 
+/// The largest value (`-inf` for none), with eight independent lanes so that it vectorises
+/// (a fold over `f32::max` runs one compare at a time).
+#[inline(always)]
+fn lane_max(values: &[f32]) -> f32 {
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &v) in lanes.iter_mut().zip(chunk) {
+            *lane = if v > *lane { v } else { *lane };
+        }
+    }
+    lanes.iter().chain(tail).fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
+}
+
 multiversion! {
     /// LayerNorm of one row in place: mean and variance in two passes (as PyTorch does).
     fn layer_norm_row / layer_norm_row_generic / layer_norm_row_avx2 (row: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
@@ -438,7 +453,7 @@ multiversion! {
 /// Softmax of one row of scores in place. Inlined into [`attend`], which is compiled for AVX2.
 #[inline(always)]
 fn softmax_row(row: &mut [f32]) {
-    let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let max = lane_max(row);
     for v in row.iter_mut() {
         *v = exp(*v - max);
     }
@@ -515,6 +530,130 @@ multiversion! {
     }
 }
 
+/// [`attend`] on AVX-512, for heads of a multiple of 16 dimensions: scores and outputs in
+/// tiles of up to 8 queries × 16 keys (or 16 output dimensions), eight accumulators side by
+/// side so the FMAs do not wait on each other, and keys padded only to the next 16.
+///
+/// # Safety
+/// The CPU has AVX-512F; `head % 16 == 0`; the arguments are as [`attend`]'s.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn attend_avx512(out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
+    const LANES: usize = 16;
+    const QUERIES: usize = 8;
+    let len = rows.len();
+    let width = len.div_ceil(LANES) * LANES;
+    let mut keys = vec![0f32; head * width];
+    // Transposed 16 keys at a time by gathers down the columns of `qkv`.
+    let key_rows = &qkv[rows.start * stride..rows.end * stride];
+    // SAFETY: every gathered index is `j · stride + key_at + d` for a row `j < len` (lanes past
+    // `len` are masked off) and `d < head`, so inside `key_rows`; stores stay inside `keys`.
+    unsafe {
+        use std::arch::x86_64::*;
+        let lanes = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi32(stride as i32));
+        for span in (0..width).step_by(LANES) {
+            let mask: __mmask16 = if len - span >= LANES { u16::MAX } else { (1u16 << (len - span)) - 1 };
+            let base = key_rows.as_ptr().add(span * stride + key_at);
+            for d in 0..head {
+                let column = _mm512_mask_i32gather_ps::<4>(_mm512_setzero_ps(), mask, lanes, base.add(d));
+                _mm512_storeu_ps(keys.as_mut_ptr().add(d * width + span), column);
+            }
+        }
+    }
+    let queries = out.len() / head;
+    let mut scores = vec![0f32; QUERIES * width];
+    let mut first = 0;
+    while first < queries {
+        let count = QUERIES.min(queries - first);
+        let tile = ScoreTile { qkv, keys: &keys, width, stride, query_row: (rows.start + first) * stride + query_at, head, scale };
+        // SAFETY: forwarded; `scores` holds `count` rows of `width`.
+        unsafe { for_rows!(count, score_tile(&tile, &mut scores), [1 2 3 4 5 6 7] else 8) };
+        for row in scores.chunks_exact_mut(width).take(count) {
+            softmax_row(&mut row[..len]);
+        }
+        let tile = ValueTile { qkv, scores: &scores, width, len, stride, value_row: rows.start * stride + value_at, head };
+        // SAFETY: forwarded; `out` holds `queries` rows of `head`.
+        unsafe { for_rows!(count, value_tile(&tile, &mut out[first * head..(first + count) * head]), [1 2 3 4 5 6 7] else 8) };
+        first += count;
+    }
+}
+
+/// The inputs of one tile of attention scores (see [`attend_avx512`]).
+#[cfg(target_arch = "x86_64")]
+struct ScoreTile<'a> {
+    qkv: &'a [f32],
+    /// Keys transposed, `[head, width]`.
+    keys: &'a [f32],
+    width: usize,
+    stride: usize,
+    /// Where the tile's first query starts in `qkv`.
+    query_row: usize,
+    head: usize,
+    scale: f32,
+}
+
+/// `scores[q, 0..width] = scale · query_q · Kᵀ` for `R` queries.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn score_tile<const R: usize>(tile: &ScoreTile, scores: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let ScoreTile { qkv, keys, width, stride, query_row, head, scale } = *tile;
+    let queries: [&[f32]; R] = std::array::from_fn(|q| &qkv[query_row + q * stride..][..head]);
+    for span in (0..width).step_by(16) {
+        let mut acc = [_mm512_setzero_ps(); R];
+        for d in 0..head {
+            // SAFETY: `keys` holds `head` rows of `width`, and `span + 16 <= width`.
+            let k = unsafe { _mm512_loadu_ps(keys.as_ptr().add(d * width + span)) };
+            for (acc, query) in acc.iter_mut().zip(&queries) {
+                *acc = _mm512_fmadd_ps(_mm512_set1_ps(query[d]), k, *acc);
+            }
+        }
+        for (q, acc) in acc.iter().enumerate() {
+            // SAFETY: `scores` holds at least `R` rows of `width`.
+            unsafe { _mm512_storeu_ps(scores.as_mut_ptr().add(q * width + span), _mm512_mul_ps(*acc, _mm512_set1_ps(scale))) };
+        }
+    }
+}
+
+/// The inputs of one tile of attention outputs (see [`attend_avx512`]).
+#[cfg(target_arch = "x86_64")]
+struct ValueTile<'a> {
+    qkv: &'a [f32],
+    /// Softmaxed scores, rows of `width` of which the first `len` count.
+    scores: &'a [f32],
+    width: usize,
+    len: usize,
+    stride: usize,
+    /// Where the sequence's first value starts in `qkv`.
+    value_row: usize,
+    head: usize,
+}
+
+/// `out[q, 0..head] = scores_q · V` for `R` queries.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn value_tile<const R: usize>(tile: &ValueTile, out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let ValueTile { qkv, scores, width, len, stride, value_row, head } = *tile;
+    for dims in (0..head).step_by(16) {
+        let mut acc = [_mm512_setzero_ps(); R];
+        for j in 0..len {
+            let values = &qkv[value_row + j * stride + dims..][..16];
+            // SAFETY: `values` holds 16 floats.
+            let v = unsafe { _mm512_loadu_ps(values.as_ptr()) };
+            for (q, acc) in acc.iter_mut().enumerate() {
+                *acc = _mm512_fmadd_ps(_mm512_set1_ps(scores[q * width + j]), v, *acc);
+            }
+        }
+        for (q, acc) in acc.iter().enumerate() {
+            let row = &mut out[q * head + dims..][..16];
+            // SAFETY: `row` holds 16 floats.
+            unsafe { _mm512_storeu_ps(row.as_mut_ptr(), *acc) };
+        }
+    }
+}
+
 /// Where each packed sequence's tokens are: sequence `s` holds rows `offsets[s]..offsets[s+1]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sequences {
@@ -575,12 +714,23 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
     }
     let mut context = vec![0f32; total * hidden];
     let out = SharedOut(context.as_mut_ptr());
+    #[cfg(target_arch = "x86_64")]
+    let wide = has_avx512() && head % 16 == 0;
     // One task per (sequence, head); each writes its head's columns of its sequence's rows.
     team::global().run(sequences.len() * heads, |task| {
         let out = out;
         let (s, h) = (task / heads, task % heads);
         let mut block = vec![0f32; queries(s) * head];
-        attend(&mut block, qkv, sequences.rows(s), stride, hidden + h * head, 2 * hidden + h * head, h * head, head, scale);
+        let (rows, key_at, value_at, query_at) = (sequences.rows(s), hidden + h * head, 2 * hidden + h * head, h * head);
+        #[cfg(target_arch = "x86_64")]
+        if wide {
+            // SAFETY: the CPU has AVX-512F and `head % 16 == 0` (`wide`).
+            unsafe { attend_avx512(&mut block, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale) };
+        } else {
+            attend(&mut block, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        attend(&mut block, qkv, rows, stride, key_at, value_at, query_at, head, scale);
         for (i, values) in block.chunks_exact(head).enumerate() {
             // SAFETY: row `starts[s] + i`, columns `h · head..(h + 1) · head` of `context`
             // belong to this task alone; `context` outlives the region.
@@ -689,21 +839,23 @@ mod tests {
 
     #[test]
     fn varlen_attention_matches_per_sequence_attention_and_keeps_sequences_apart() {
-        let (hidden, heads) = (12, 3);
-        let lengths = [1usize, 5, 2, 9];
-        let tokens: usize = lengths.iter().sum();
-        let qkv: Vec<f32> = (0..tokens * 3 * hidden).map(|i| (((i * 2654435761) % 1000) as f32 / 250.0) - 2.0).collect();
-        let sequences = Sequences::from_lengths(lengths);
-        let fast = varlen_attention(&qkv, &sequences, hidden, heads, false);
-        let want = attention_reference(&qkv, &lengths, hidden, heads);
-        assert_eq!(fast.len(), want.len());
-        for (f, w) in fast.iter().zip(&want) {
-            assert!((*f as f64 - w).abs() < 1e-5, "{f} vs {w}");
-        }
-        // First tokens only: the rows at each sequence's start.
-        let firsts = varlen_attention(&qkv, &sequences, hidden, heads, true);
-        for (s, row) in sequences.first_rows().into_iter().enumerate() {
-            assert_eq!(&firsts[s * hidden..(s + 1) * hidden], &fast[row * hidden..(row + 1) * hidden]);
+        // Heads of 4 take the AVX2 / portable kernel; heads of 32 the AVX-512 one where the CPU
+        // has it, with sequences across its 16-key and 8-query tile edges.
+        for (hidden, heads, lengths) in [(12, 3, vec![1usize, 5, 2, 9]), (64, 2, vec![1, 16, 17, 9, 33, 8])] {
+            let tokens: usize = lengths.iter().sum();
+            let qkv: Vec<f32> = (0..tokens * 3 * hidden).map(|i| (((i * 2654435761) % 1000) as f32 / 250.0) - 2.0).collect();
+            let sequences = Sequences::from_lengths(lengths.iter().copied());
+            let fast = varlen_attention(&qkv, &sequences, hidden, heads, false);
+            let want = attention_reference(&qkv, &lengths, hidden, heads);
+            assert_eq!(fast.len(), want.len());
+            for (f, w) in fast.iter().zip(&want) {
+                assert!((*f as f64 - w).abs() < 1e-5, "hidden {hidden}: {f} vs {w}");
+            }
+            // First tokens only: the rows at each sequence's start.
+            let firsts = varlen_attention(&qkv, &sequences, hidden, heads, true);
+            for (s, row) in sequences.first_rows().into_iter().enumerate() {
+                assert_eq!(&firsts[s * hidden..(s + 1) * hidden], &fast[row * hidden..(row + 1) * hidden]);
+            }
         }
     }
 
