@@ -14,7 +14,7 @@
 
 use super::team::{self, SharedOut};
 
-use super::kernels::{PANEL, for_rows};
+use super::kernels::{self, PANEL, Start, TileEnds, for_rows};
 
 /// Inputs per VNNI step: each 32-bit lane sums four u8 × i8 products.
 const GROUP: usize = 4;
@@ -201,8 +201,22 @@ unsafe fn quantize_row_avx512(row: &[f32], out: &mut [u8]) -> (f32, i32) {
 /// `dst[m, n] += lhs[m, k] · Wᵀ` through int8 (see the module docs). Panics where the CPU
 /// lacks VNNI: callers check [`available`] when they choose these layers.
 pub fn matmul_quantized(dst: &mut [f32], lhs: &[f32], m: usize, weight: &QuantizedMatrix) {
+    assert!(dst.len() == m * weight.n, "matmul shapes: dst {} for {m}x{}", dst.len(), weight.n);
+    matmul_tiles(dst.as_mut_ptr(), TileEnds { start: Start::Accumulate, gelu: false }, lhs, m, weight);
+}
+
+/// [`kernels::dense`] through int8: `x[m, k] · Wᵀ` started from `start` (GELU after when
+/// `gelu`), as a new `[m, n]` buffer. Panics where the CPU lacks VNNI.
+pub fn dense_quantized(start: Start, gelu: bool, lhs: &[f32], m: usize, weight: &QuantizedMatrix) -> Vec<f32> {
+    assert!(!matches!(start, Start::Accumulate), "a new buffer needs a start");
+    kernels::new_output(m * weight.n, |out| matmul_tiles(out, TileEnds { start, gelu }, lhs, m, weight))
+}
+
+/// The task split of [`matmul_quantized`] and [`dense_quantized`]: `out` holds `[m, n]`
+/// values (initialised unless `ends` starts them).
+fn matmul_tiles(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight: &QuantizedMatrix) {
     let (k, n) = (weight.k, weight.n);
-    assert!(dst.len() == m * n && lhs.len() == m * k, "matmul shapes: dst {} lhs {} for {m}x{k}x{n}", dst.len(), lhs.len());
+    assert!(lhs.len() == m * k, "matmul shapes: lhs {} for {m}x{k}x{n}", lhs.len());
     assert!(available(), "int8 layers need AVX-512 VNNI");
     if m == 0 || n == 0 {
         return;
@@ -213,7 +227,7 @@ pub fn matmul_quantized(dst: &mut [f32], lhs: &[f32], m: usize, weight: &Quantiz
     let row_blocks = m.div_ceil(BLOCK_ROWS);
     let panels = n.div_ceil(PANEL);
     let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels.div_ceil(2)) };
-    let out = SharedOut(dst.as_mut_ptr());
+    let out = SharedOut(out);
     team.run(row_blocks * groups, |task| {
         let out = out;
         let (block, group) = (task / groups, task % groups);
@@ -221,6 +235,9 @@ pub fn matmul_quantized(dst: &mut [f32], lhs: &[f32], m: usize, weight: &Quantiz
         // Whole pairs of panels per group, so every call but the last takes two.
         let pairs = panels.div_ceil(2);
         let (first, last) = (2 * (group * pairs / groups), (2 * ((group + 1) * pairs / groups)).min(panels));
+        let tile_columns = first * PANEL..(last * PANEL).min(n);
+        // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone.
+        unsafe { ends.begin(out.0, rows.clone(), tile_columns.clone(), n) };
         let mut p = first;
         while p < last {
             let second = p + 1 < last;
@@ -247,6 +264,8 @@ pub fn matmul_quantized(dst: &mut [f32], lhs: &[f32], m: usize, weight: &Quantiz
             }
             p += if second { 2 } else { 1 };
         }
+        // SAFETY: as above; every product is in.
+        unsafe { ends.end(out.0, rows, tile_columns, n) };
     });
 }
 
@@ -330,6 +349,13 @@ mod tests {
                     assert!((dst[i * n + j] - want).abs() <= 0.02 * size + 1e-4, "{m}x{k}x{n} at ({i}, {j}): {} vs {want}", dst[i * n + j]);
                 }
             }
+            // A new buffer started from residual + bias is the same sum; with GELU, its GELU.
+            let (residual, bias) = (vec![0.75f32; m * n], vec![0.25f32; n]);
+            let started = dense_quantized(Start::ResidualBias(&residual, &bias), false, &lhs, m, &q);
+            assert_eq!(started, dst, "{m}x{k}x{n}");
+            let mut gelu = dst.clone();
+            kernels::gelu_in_place(&mut gelu, n);
+            assert_eq!(dense_quantized(Start::Bias(&vec![1.0; n]), true, &lhs, m, &q), gelu, "{m}x{k}x{n}");
         }
     }
 

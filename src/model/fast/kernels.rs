@@ -90,12 +90,96 @@ impl PackedMatrix {
     }
 }
 
+/// What a matmul's output tile holds before the products are added to it.
+#[derive(Clone, Copy)]
+pub enum Start<'a> {
+    /// What `dst` already holds.
+    Accumulate,
+    /// The bias, on every row.
+    Bias(&'a [f32]),
+    /// `residual + bias`, row by row (`residual` is `[m, n]`).
+    ResidualBias(&'a [f32], &'a [f32]),
+}
+
+/// The two ends of one matmul task's tile: what it starts from and, optionally, GELU once
+/// every product is in. Each task prepares and finishes its own rows and columns, so neither
+/// needs a pass (and a region) of its own, and the tile is still in cache.
+#[derive(Clone, Copy)]
+pub(super) struct TileEnds<'a> {
+    pub start: Start<'a>,
+    pub gelu: bool,
+}
+
+impl TileEnds<'_> {
+    /// Write the start values of `rows` × `columns` of the `[m, n]` output at `out`.
+    ///
+    /// # Safety
+    /// `out` holds `[m, n]` values (initialised or not when `start` is not `Accumulate`), the
+    /// tile belongs to the caller alone, and `start`'s slices fit `[m, n]`.
+    pub(super) unsafe fn begin(&self, out: *mut f32, rows: std::ops::Range<usize>, columns: std::ops::Range<usize>, n: usize) {
+        for row in rows {
+            // SAFETY: forwarded; the row's columns lie inside `out`.
+            let dst = unsafe { out.add(row * n + columns.start) };
+            match self.start {
+                Start::Accumulate => {}
+                // SAFETY: as above; `bias` holds `n` values.
+                Start::Bias(bias) => unsafe { std::ptr::copy_nonoverlapping(bias[columns.clone()].as_ptr(), dst, columns.len()) },
+                Start::ResidualBias(residual, bias) => {
+                    for (j, (r, b)) in residual[row * n..][columns.clone()].iter().zip(&bias[columns.clone()]).enumerate() {
+                        // SAFETY: as above.
+                        unsafe { dst.add(j).write(r + b) };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Apply the epilogue to the finished tile.
+    ///
+    /// # Safety
+    /// As [`TileEnds::begin`], with the tile initialised.
+    pub(super) unsafe fn end(&self, out: *mut f32, rows: std::ops::Range<usize>, columns: std::ops::Range<usize>, n: usize) {
+        if !self.gelu {
+            return;
+        }
+        for row in rows {
+            // SAFETY: forwarded; the tile is initialised and this task's alone.
+            let values = unsafe { std::slice::from_raw_parts_mut(out.add(row * n + columns.start), columns.len()) };
+            gelu_slice(values);
+        }
+    }
+}
+
+/// An output buffer of `len` values made by `fill`, which must write every one of them (through
+/// the pointer it is given) before it returns.
+pub(super) fn new_output(len: usize, fill: impl FnOnce(*mut f32)) -> Vec<f32> {
+    let mut out: Vec<f32> = Vec::with_capacity(len);
+    fill(out.spare_capacity_mut().as_mut_ptr().cast());
+    // SAFETY: `fill` wrote all `len` values (its contract); f32 has no invalid bit patterns.
+    unsafe { out.set_len(len) };
+    out
+}
+
+/// `x[m, k] · Wᵀ` started from `start` (GELU after when `gelu`), as a new `[m, n]` buffer.
+pub fn dense(start: Start, gelu: bool, lhs: &[f32], m: usize, weight: &PackedMatrix) -> Vec<f32> {
+    assert!(!matches!(start, Start::Accumulate), "a new buffer needs a start");
+    let n = weight.n;
+    new_output(m * n, |out| matmul_tiles(out, TileEnds { start, gelu }, lhs, m, weight))
+}
+
 /// `dst[m, n] += lhs[m, k] · Wᵀ` with `W` pre-packed; `dst` usually holds the bias (and the
 /// residual) already, so they come for free. Work is split over row blocks when there are
 /// many rows, and over panels too when there are few (one short sequence).
 pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatrix) {
+    assert!(dst.len() == m * weight.n, "matmul shapes: dst {} for {m}x{}", dst.len(), weight.n);
+    matmul_tiles(dst.as_mut_ptr(), TileEnds { start: Start::Accumulate, gelu: false }, lhs, m, weight);
+}
+
+/// The task split of [`matmul_packed`] and [`dense`]: `out` holds `[m, n]` values (initialised
+/// unless `ends` starts them).
+fn matmul_tiles(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight: &PackedMatrix) {
     let (k, n) = (weight.k, weight.n);
-    assert!(dst.len() == m * n && lhs.len() == m * k, "matmul shapes: dst {} lhs {} for {m}x{k}x{n}", dst.len(), lhs.len());
+    assert!(lhs.len() == m * k, "matmul shapes: lhs {} for {m}x{k}x{n}", lhs.len());
     if m == 0 || n == 0 {
         return;
     }
@@ -104,7 +188,7 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
     let row_blocks = m.div_ceil(BLOCK_ROWS);
     let panels = n.div_ceil(PANEL);
     let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels) };
-    let out = SharedOut(dst.as_mut_ptr());
+    let out = SharedOut(out);
     let rows_per_call = rows_per_call();
     #[cfg(target_arch = "x86_64")]
     let wide = has_avx512();
@@ -116,6 +200,9 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
         let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
         let first = group * panels / groups;
         let last = (group + 1) * panels / groups;
+        let columns = first * PANEL..(last * PANEL).min(n);
+        // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone.
+        unsafe { ends.begin(out.0, rows.clone(), columns.clone(), n) };
         let mut p = first;
         while p < last {
             // Two panels at once where the AVX-512 kernel can take them.
@@ -142,6 +229,8 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
             }
             p += if pair { 2 } else { 1 };
         }
+        // SAFETY: as above; every product is in.
+        unsafe { ends.end(out.0, rows, columns, n) };
     });
 }
 
@@ -305,31 +394,19 @@ unsafe fn microkernel_portable<const R: usize>(k: usize, a: *const f32, panel: &
     }
 }
 
-/// Fill every `bias.len()`-wide row of `dst` with `bias`.
-pub fn fill_rows(dst: &mut [f32], bias: &[f32]) {
-    each_row(dst, bias.len(), |row| row.copy_from_slice(bias));
-}
-
-/// Every row of `dst` becomes `residual + bias`.
-pub fn fill_residual(dst: &mut [f32], residual: &[f32], bias: &[f32]) {
-    let cols = bias.len();
-    team::split_rows(dst, cols, min_rows(cols), |first, rows| {
-        for (row, from) in rows.chunks_exact_mut(cols).zip(residual[first * cols..].chunks_exact(cols)) {
-            for ((d, r), b) in row.iter_mut().zip(from).zip(bias) {
-                *d = r + b;
-            }
-        }
-    });
-}
-
 /// Exact-erf GELU in place, `x · Φ(x)`, on every element.
 pub fn gelu_in_place(data: &mut [f32], cols: usize) {
+    each_row(data, cols, gelu_slice);
+}
+
+/// GELU on one run of values, with the widest kernel the CPU has.
+fn gelu_slice(values: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if has_avx512() {
         // SAFETY: the CPU has AVX-512F.
-        return each_row(data, cols, |row| unsafe { gelu_row_avx512(row) });
+        return unsafe { gelu_row_avx512(values) };
     }
-    each_row(data, cols, gelu_row);
+    gelu_row(values);
 }
 
 /// LayerNorm of every `gamma.len()`-wide row in place.
@@ -941,14 +1018,25 @@ mod tests {
             let lhs: Vec<f32> = (0..m * k).map(|i| ((i * 37) % 23) as f32 / 10.0 - 1.0).collect();
             let weight: Vec<f32> = (0..n * k).map(|i| 1.0 - ((i * 11) % 19) as f32 / 9.0).collect();
             let bias: Vec<f32> = (0..n).map(|j| j as f32).collect();
+            let residual: Vec<f32> = (0..m * n).map(|i| ((i * 13) % 7) as f32 - 3.0).collect();
             let packed = PackedMatrix::from_out_in(&weight, n, k);
-            let mut dst = vec![0f32; m * n];
-            fill_rows(&mut dst, &bias);
+            // Onto what the buffer holds; from the bias; from residual + bias; with GELU.
+            let mut dst: Vec<f32> = (0..m).flat_map(|_| bias.iter().copied()).collect();
             matmul_packed(&mut dst, &lhs, m, &packed);
+            let from_bias = dense(Start::Bias(&bias), false, &lhs, m, &packed);
+            let from_residual = dense(Start::ResidualBias(&residual, &bias), false, &lhs, m, &packed);
+            let with_gelu = dense(Start::Bias(&bias), true, &lhs, m, &packed);
             for i in 0..m {
                 for j in 0..n {
                     let want = bias[j] + (0..k).map(|l| lhs[i * k + l] * weight[j * k + l]).sum::<f32>();
-                    assert!((dst[i * n + j] - want).abs() < 1e-3 * (1.0 + want.abs()), "{m}x{k}x{n} at ({i}, {j}): {} vs {want}", dst[i * n + j]);
+                    let close = |got: f32, want: f32| (got - want).abs() < 1e-3 * (1.0 + want.abs());
+                    let at = i * n + j;
+                    assert!(close(dst[at], want), "{m}x{k}x{n} at ({i}, {j}): {} vs {want}", dst[at]);
+                    assert_eq!(from_bias[at], dst[at]);
+                    assert!(close(from_residual[at], want + residual[at]), "residual at ({i}, {j})");
+                    let mut gelu = [want];
+                    gelu_row_generic(&mut gelu);
+                    assert!(close(with_gelu[at], gelu[0]), "GELU at ({i}, {j}): {} vs {}", with_gelu[at], gelu[0]);
                 }
             }
             // The portable kernel gives the same tile.

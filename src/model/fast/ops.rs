@@ -9,7 +9,7 @@ use std::sync::Arc;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Shape, bail};
 
 use super::int8::{self, QuantizedMatrix};
-use super::kernels::{self, PackedMatrix, Sequences};
+use super::kernels::{self, PackedMatrix, Sequences, Start};
 
 /// The contiguous f32 data behind a CPU tensor.
 pub(super) fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> candle_core::Result<&'a [f32]> {
@@ -78,27 +78,31 @@ impl Projection {
     /// `[m, n]` rows of `x · Wᵀ + bias (+ x · Aᵀ · Bᵀ)` for an `[m, k]` input, plus `residual`
     /// when given: the output starts as the bias (or residual + bias) and the microkernel
     /// accumulates onto it.
-    fn apply(&self, x: &CpuStorage, x_layout: &Layout, residual: Option<&[f32]>) -> candle_core::Result<(Vec<f32>, usize, usize)> {
+    fn apply(&self, x: &CpuStorage, x_layout: &Layout, residual: Option<&[f32]>, gelu: bool) -> candle_core::Result<(Vec<f32>, usize, usize)> {
         let (m, k) = dims2(x_layout, "dense input")?;
         let n = self.weight.n();
         if k != self.weight.k() {
             bail!("dense: input [{m}, {k}] does not fit weight [{n}, {}]", self.weight.k());
         }
-        let mut out = vec![0f32; m * n];
-        match residual {
-            Some(residual) if residual.len() == m * n => kernels::fill_residual(&mut out, residual, &self.bias),
+        let start = match residual {
+            Some(residual) if residual.len() == m * n => Start::ResidualBias(residual, &self.bias),
             Some(residual) => bail!("dense: residual of {} values for an [{m}, {n}] output", residual.len()),
-            None => kernels::fill_rows(&mut out, &self.bias),
-        }
+            None => Start::Bias(&self.bias),
+        };
         let x = slice(x, x_layout, "dense input")?;
-        match &self.weight {
-            Weight::F32(weight) => kernels::matmul_packed(&mut out, x, m, weight),
-            Weight::Int8(weight) => int8::matmul_quantized(&mut out, x, m, weight),
-        }
+        // GELU goes into the matmul's tiles unless a LoRA update still has to be added first.
+        let fused_gelu = gelu && self.lora.is_none();
+        let mut out = match &self.weight {
+            Weight::F32(weight) => kernels::dense(start, fused_gelu, x, m, weight),
+            Weight::Int8(weight) => int8::dense_quantized(start, fused_gelu, x, m, weight),
+        };
         if let Some(lora) = &self.lora {
             let mut low = vec![0f32; m * lora.down.n()];
             kernels::matmul_packed(&mut low, x, m, &lora.down);
             kernels::matmul_packed(&mut out, &low, m, &lora.up);
+        }
+        if gelu && !fused_gelu {
+            kernels::gelu_in_place(&mut out, n);
         }
         Ok((out, m, n))
     }
@@ -118,10 +122,7 @@ impl CustomOp1 for Dense {
     }
 
     fn cpu_fwd(&self, x: &CpuStorage, x_layout: &Layout) -> candle_core::Result<(CpuStorage, Shape)> {
-        let (mut out, m, n) = self.projection.apply(x, x_layout, None)?;
-        if self.gelu {
-            kernels::gelu_in_place(&mut out, n);
-        }
+        let (out, m, n) = self.projection.apply(x, x_layout, None, self.gelu)?;
         Ok((CpuStorage::F32(out), Shape::from((m, n))))
     }
 }
@@ -150,7 +151,7 @@ impl CustomOp2 for DenseAddNorm {
         if (rm, rn) != (m, n) {
             bail!("dense-add-norm: input [{m}, {k}], weight [{n}, {}], residual [{rm}, {rn}] do not fit", self.projection.weight.k());
         }
-        let (mut out, m, n) = self.projection.apply(x, x_layout, Some(slice(residual, residual_layout, "residual")?))?;
+        let (mut out, m, n) = self.projection.apply(x, x_layout, Some(slice(residual, residual_layout, "residual")?), false)?;
         kernels::layer_norm_in_place(&mut out, &self.gamma, &self.beta, self.eps);
         Ok((CpuStorage::F32(out), Shape::from((m, n))))
     }
