@@ -8,6 +8,9 @@
 //!   output projection + bias + residual + LayerNorm in one op; intermediate matmul + bias +
 //!   exact-erf GELU (vectorised) in one op. Weights are packed once at load into the panels an
 //!   AVX2 microkernel reads, which accumulates onto the bias (and residual) already in place.
+//! - **Threads that stay awake** ([`team`]): every kernel splits its work over the calling
+//!   thread and workers that spin between the pass's short parallel regions, where rayon's
+//!   would park.
 //! - **First tokens only at the end.** A classifier reads only `[CLS]`, so its last layer
 //!   computes attention, the feed-forward and the norms for those rows alone.
 //! - **Weights read once, shared.** Tensors are read one at a time from the file as they are
