@@ -125,15 +125,25 @@ impl Team {
         IN_TEAM.set(true);
         region.work();
         IN_TEAM.set(false);
-        while region.done.load(SeqCst) < tasks {
-            std::hint::spin_loop();
-        }
+        wait_until(|| region.done.load(SeqCst) == tasks);
         shared.region.store(std::ptr::null_mut(), SeqCst);
-        while shared.inside.load(SeqCst) > 0 {
-            std::hint::spin_loop();
-        }
+        wait_until(|| shared.inside.load(SeqCst) == 0);
         if let Some(payload) = region.panic.into_inner().unwrap_or_else(|p| p.into_inner()) {
             std::panic::resume_unwind(payload);
+        }
+    }
+}
+
+/// Spin until `done()`; after a while also yield, so that a worker descheduled mid-task (more
+/// runnable threads than cores, as in a busy service) gets the core back sooner.
+fn wait_until(done: impl Fn() -> bool) {
+    let mut spins = 0u32;
+    while !done() {
+        spins = spins.saturating_add(1);
+        if spins < 4096 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
         }
     }
 }
