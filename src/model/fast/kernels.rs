@@ -673,17 +673,22 @@ multiversion! {
 /// tiles of up to 8 queries × 16 keys (or 16 output dimensions), eight accumulators side by
 /// side so the FMAs do not wait on each other, and keys padded only to the next 16.
 ///
+/// `scratch` is working space, reused between calls (its contents do not matter).
+///
 /// # Safety
 /// The CPU has AVX-512F; `head % 16 == 0`; the arguments are as [`attend`]'s.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
 #[allow(clippy::too_many_arguments)]
-unsafe fn attend_avx512(out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
+unsafe fn attend_avx512(out: &mut [f32], scratch: &mut Vec<f32>, qkv: &[f32], rows: std::ops::Range<usize>, stride: usize, key_at: usize, value_at: usize, query_at: usize, head: usize, scale: f32) {
     const LANES: usize = 16;
     const QUERIES: usize = 8;
     let len = rows.len();
     let width = len.div_ceil(LANES) * LANES;
-    let mut keys = vec![0f32; head * width];
+    // Every value of both is written before it is read: the gathers fill padding lanes with
+    // zeros, and each score row is written whole.
+    scratch.resize(head * width + QUERIES * width, 0.0);
+    let (keys, scores) = scratch.split_at_mut(head * width);
     // Transposed 16 keys at a time by gathers down the columns of `qkv`.
     let key_rows = &qkv[rows.start * stride..rows.end * stride];
     // SAFETY: every gathered index is `j · stride + key_at + d` for a row `j < len` (lanes past
@@ -701,17 +706,16 @@ unsafe fn attend_avx512(out: &mut [f32], qkv: &[f32], rows: std::ops::Range<usiz
         }
     }
     let queries = out.len() / head;
-    let mut scores = vec![0f32; QUERIES * width];
     let mut first = 0;
     while first < queries {
         let count = QUERIES.min(queries - first);
-        let tile = ScoreTile { qkv, keys: &keys, width, stride, query_row: (rows.start + first) * stride + query_at, head, scale };
+        let tile = ScoreTile { qkv, keys, width, stride, query_row: (rows.start + first) * stride + query_at, head, scale };
         // SAFETY: forwarded; `scores` holds `count` rows of `width`.
-        unsafe { for_rows!(count, score_tile(&tile, &mut scores), [1 2 3 4 5 6 7] else 8) };
+        unsafe { for_rows!(count, score_tile(&tile, scores), [1 2 3 4 5 6 7] else 8) };
         for row in scores.chunks_exact_mut(width).take(count) {
             softmax_row(&mut row[..len]);
         }
-        let tile = ValueTile { qkv, scores: &scores, width, len, stride, value_row: rows.start * stride + value_at, head };
+        let tile = ValueTile { qkv, scores, width, len, stride, value_row: rows.start * stride + value_at, head };
         // SAFETY: forwarded; `out` holds `queries` rows of `head`.
         unsafe { for_rows!(count, value_tile(&tile, &mut out[first * head..(first + count) * head]), [1 2 3 4 5 6 7] else 8) };
         first += count;
@@ -855,26 +859,34 @@ pub fn varlen_attention(qkv: &[f32], sequences: &Sequences, hidden: usize, heads
     let out = SharedOut(context.as_mut_ptr());
     #[cfg(target_arch = "x86_64")]
     let wide = has_avx512() && head % 16 == 0;
+    thread_local! {
+        /// Each thread's attention working space (the block of one task, and the AVX-512
+        /// kernel's keys and scores), kept between tasks instead of allocated per task.
+        static SCRATCH: std::cell::RefCell<(Vec<f32>, Vec<f32>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+    }
     // One task per (sequence, head); each writes its head's columns of its sequence's rows.
     team::global().run(sequences.len() * heads, |task| {
         let out = out;
         let (s, h) = (task / heads, task % heads);
-        let mut block = vec![0f32; queries(s) * head];
-        let (rows, key_at, value_at, query_at) = (sequences.rows(s), hidden + h * head, 2 * hidden + h * head, h * head);
-        #[cfg(target_arch = "x86_64")]
-        if wide {
-            // SAFETY: the CPU has AVX-512F and `head % 16 == 0` (`wide`).
-            unsafe { attend_avx512(&mut block, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale) };
-        } else {
-            attend(&mut block, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale);
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        attend(&mut block, qkv, rows, stride, key_at, value_at, query_at, head, scale);
-        for (i, values) in block.chunks_exact(head).enumerate() {
-            // SAFETY: row `starts[s] + i`, columns `h · head..(h + 1) · head` of `context`
-            // belong to this task alone; `context` outlives the region.
-            unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), out.0.add((starts[s] + i) * hidden + h * head), head) };
-        }
+        SCRATCH.with_borrow_mut(|(block, scratch)| {
+            block.clear();
+            block.resize(queries(s) * head, 0.0);
+            let (rows, key_at, value_at, query_at) = (sequences.rows(s), hidden + h * head, 2 * hidden + h * head, h * head);
+            #[cfg(target_arch = "x86_64")]
+            if wide {
+                // SAFETY: the CPU has AVX-512F and `head % 16 == 0` (`wide`).
+                unsafe { attend_avx512(block, scratch, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale) };
+            } else {
+                attend(block, qkv, rows.clone(), stride, key_at, value_at, query_at, head, scale);
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            attend(block, qkv, rows, stride, key_at, value_at, query_at, head, scale);
+            for (i, values) in block.chunks_exact(head).enumerate() {
+                // SAFETY: row `starts[s] + i`, columns `h · head..(h + 1) · head` of `context`
+                // belong to this task alone; `context` outlives the region.
+                unsafe { std::ptr::copy_nonoverlapping(values.as_ptr(), out.0.add((starts[s] + i) * hidden + h * head), head) };
+            }
+        });
     });
     context
 }
