@@ -85,7 +85,7 @@ class Study:
         return maxima
 
     def quantise(self, skip: tuple[str, ...] = (), smooth: dict[str, torch.Tensor] | None = None, alpha: float = 0.5,
-                 asymmetric: bool = False):
+                 asymmetric: bool = False, ffn_output_groups: int | None = None):
         self.restore()
         for name, (module, forward, weight) in self.linears.items():
             if any(part in name for part in skip):
@@ -97,8 +97,19 @@ class Study:
             per_channel = scaled.abs().amax(1, keepdim=True) / 127
             module.weight.data = (scaled / per_channel).round().clamp(-127, 127) * per_channel
 
-            def quantised(x, module=module, scale_in=scale_in):
+            grouped = ffn_output_groups if name.endswith("output.dense") and "attention" not in name else None
+
+            def quantised(x, module=module, scale_in=scale_in, grouped=grouped):
                 x = x / scale_in
+                if grouped:
+                    # u8 with a zero point per token and per run of `grouped` input channels.
+                    shape = x.shape
+                    parts = x.reshape(*shape[:-1], shape[-1] // grouped, grouped)
+                    low, high = parts.amin(-1, keepdim=True).clamp(max=0), parts.amax(-1, keepdim=True).clamp(min=0)
+                    per_group = ((high - low) / 255).clamp(min=1e-8)
+                    zero = (-low / per_group).round()
+                    restored = (((parts / per_group).round() + zero).clamp(0, 255) - zero) * per_group
+                    return torch.nn.functional.linear(restored.reshape(shape), module.weight, module.bias)
                 if asymmetric:
                     # u8 with a zero point per token, the form AVX-512 VNNI's u8 x i8 product takes.
                     low, high = x.amin(-1, keepdim=True), x.amax(-1, keepdim=True)
@@ -122,6 +133,7 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=ROOT / "models/standpoint-nli-minilm")
     parser.add_argument("--binary", type=Path, default=ROOT / "target/release/standpoint")
     parser.add_argument("--calibration", type=int, default=150, help="pairs SmoothQuant calibrates on (the first N)")
+    parser.add_argument("--only", nargs="*", help="run only the configurations whose label contains one of these words")
     args = parser.parse_args()
     torch.set_num_threads(2)
     pairs = dev_pairs(args.gold, args.binary)
@@ -141,7 +153,12 @@ def main() -> int:
         ("QKV and intermediate int8, activations u8 with a zero point", {"skip": both_outputs, "asymmetric": True}),
         ("QKV, intermediate and the FFN output int8, activations u8 with a zero point", {"skip": ("attention.output.dense",), "asymmetric": True}),
         ("QKV, intermediate and the attention output int8, activations u8 with a zero point", {"skip": ("layer.0.output.dense", "layer.1.output.dense", "layer.2.output.dense", "layer.3.output.dense", "layer.4.output.dense", "layer.5.output.dense"), "asymmetric": True}),
+        ("QKV, intermediate and the FFN output int8, u8 with a zero point, the FFN output's per 128 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 128}),
+        ("the same, per 64 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 64}),
+        ("the same, per 32 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 32}),
     ]
+    if args.only:
+        configurations = [c for c in configurations if any(word in c[0] for word in args.only)]
     print(f"{len(pairs)} pairs from {args.gold.name}; labels must agree on >= {BAR:.0%}")
     print("| int8 layers | labels agree | max |d logit| | passes |\n|---|---:|---:|---|")
     for label, options in configurations:
