@@ -23,6 +23,8 @@
 //! architectures, `--kernels reference`) runs the reference path, and parity tests hold the two
 //! together.
 
+#[cfg(target_arch = "x86_64")]
+mod amx;
 pub mod int8;
 pub mod kernels;
 pub mod ops;
