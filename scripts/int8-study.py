@@ -85,9 +85,14 @@ class Study:
         return maxima
 
     def quantise(self, skip: tuple[str, ...] = (), smooth: dict[str, torch.Tensor] | None = None, alpha: float = 0.5,
-                 asymmetric: bool = False, ffn_output_groups: int | None = None):
+                 asymmetric: bool = False, ffn_output_groups: int | None = None, bf16_outputs: bool = False):
         self.restore()
         for name, (module, forward, weight) in self.linears.items():
+            if bf16_outputs and name.endswith("output.dense"):
+                # bf16 inputs and weights, f32 sums: AMX's TDPBF16PS.
+                module.weight.data = weight.to(torch.bfloat16).to(torch.float32)
+                module.forward = lambda x, module=module: torch.nn.functional.linear(x.to(torch.bfloat16).to(torch.float32), module.weight, module.bias)
+                continue
             if any(part in name for part in skip):
                 continue
             scale_in = torch.ones(weight.shape[1])
@@ -156,6 +161,7 @@ def main() -> int:
         ("QKV, intermediate and the FFN output int8, u8 with a zero point, the FFN output's per 128 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 128}),
         ("the same, per 64 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 64}),
         ("the same, per 32 inputs", {"skip": ("attention.output.dense",), "asymmetric": True, "ffn_output_groups": 32}),
+        ("QKV and intermediate int8 (u8 with a zero point), both output projections bf16", {"asymmetric": True, "bf16_outputs": True}),
     ]
     if args.only:
         configurations = [c for c in configurations if any(word in c[0] for word in args.only)]

@@ -96,8 +96,9 @@ struct ModelArgs {
     /// DistilBERT, ModernBERT and MPNet only).
     #[arg(long, env = "STANDPOINT_DTYPE", default_value = "f32")]
     dtype: String,
-    /// int8: as fast, with Q, K, V and the intermediate layers in int8 on CPUs with AVX-512 VNNI
-    /// (elsewhere the same as fast; labels agree with f32 on 99.2% of the dev set's pairs).
+    /// int8: as fast, with Q, K, V and the intermediate layers in int8 on CPUs with AVX-512 VNNI,
+    /// and the FFN output in bf16 where the CPU has AMX (elsewhere the same as fast; labels
+    /// agree with f32 on 99.2% of the dev set's pairs).
     /// fast: BERT, DistilBERT and RoBERTa / XLM-R models run on the CPU in f32 with fused
     /// kernels over unpadded batches (other cases fall back to reference). reference: candle's
     /// stock ops everywhere.

@@ -61,16 +61,17 @@ fn default_model_matches_transformers() {
     check(&scorer, &common::fixture("real-model-logits.json"), 1e-3);
 }
 
-/// int8 (`--kernels int8`) on the default model, where the CPU has AVX-512 VNNI: the same labels
-/// as transformers on the fixture's pairs, logits within the rounding its weights and
-/// activations take (the dev set's 529 pairs: 0.48 at most, `scripts/int8-check.py`); also with
-/// a LoRA adapter beside an int8 base. Elsewhere int8 falls back to f32 and this checks that.
+/// int8 (`--kernels int8`) on the default model, where the CPU has AVX-512 VNNI (with the output
+/// projections in bf16 where it has AMX): the same labels as transformers on the fixture's
+/// pairs, logits within the rounding its weights and activations take (the dev set's 529 pairs:
+/// 0.48 at most with VNNI, `scripts/int8-check.py`); also with a LoRA adapter beside an int8
+/// base. Elsewhere int8 falls back to f32 and this checks that.
 #[test]
 fn int8_keeps_the_default_models_labels() {
     let Some(model) = common::require(common::default_model(), "the default model") else { return };
     let scorer = Scorer::load(&model.display().to_string(), ModelOptions { kernels: Kernels::Int8, ..common::exact() }).unwrap();
     let expected = common::expected(&common::fixture("real-model-logits.json"));
-    if scorer.info().kernels != "fast-int8" {
+    if !scorer.info().kernels.starts_with("fast-int8") {
         assert_eq!(scorer.info().kernels, "fast", "no VNNI: the f32 fast path runs");
         check(&scorer, &common::fixture("real-model-logits.json"), 1e-3);
         return;
@@ -80,12 +81,14 @@ fn int8_keeps_the_default_models_labels() {
     for (got, want) in scorer.logits(&pairs).unwrap().iter().zip(&expected) {
         assert_eq!(argmax(got), argmax(&want.logits), "{got:?} vs {:?} for {:?}", want.logits, want.premise);
         let worst = got.iter().zip(&want.logits).map(|(g, w)| (g - w).abs()).fold(0f32, f32::max);
-        // Observed: 0.69 at most on these pairs (some of 256 tokens), 0.48 on the dev set's.
-        assert!(worst < 1.0, "int8 moved a logit by {worst}");
+        // Observed: 0.69 at most on these pairs (some of 256 tokens), 0.48 on the dev set's; with
+        // the FFN output in bf16 on AMX too, 1.16 on one long pair here and 0.46 on the dev set's.
+        let bound = if scorer.info().kernels == "fast-int8-amx" { 1.5 } else { 1.0 };
+        assert!(worst < bound, "int8 moved a logit by {worst}");
     }
     let options = ModelOptions { base_dir: Some(common::fixture("tiny-bert")), kernels: Kernels::Int8, ..common::exact() };
     let adapter = Scorer::load(&common::fixture("tiny-bert-lora").display().to_string(), options).unwrap();
-    assert_eq!(adapter.info().kernels, "fast-int8");
+    assert!(adapter.info().kernels.starts_with("fast-int8"), "{}", adapter.info().kernels);
     let reference = ModelOptions { base_dir: Some(common::fixture("tiny-bert")), kernels: Kernels::Reference, ..common::exact() };
     let merged = Scorer::load(&common::fixture("tiny-bert-lora").display().to_string(), reference).unwrap();
     let tiny: Vec<(&str, &str)> = vec![("The minister backed the plan.", "The minister supports the plan."), ("No.", "Yes.")];

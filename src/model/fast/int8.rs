@@ -9,7 +9,8 @@
 //! as well passed the study (99.4%) but kept only 98.87% of the dev pairs' labels in the
 //! kernels: not kept. README, "Performance", has the figures.
 //!
-//! Where the CPU has AMX, the same products run on its tiles ([`super::amx`]), bit for bit.
+//! Where the CPU has AMX, the same products run on its tiles ([`super::amx`]), bit for bit,
+//! and the FFN output runs in bf16 there ([`super::bf16`]).
 //!
 //! For `x ≈ sx · (qx − zx)` and `w_j ≈ sw_j · qw_j`: `x · w_j ≈ sx · sw_j · (Σ qx·qw_j − zx · Σ qw_j)`.
 

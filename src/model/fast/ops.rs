@@ -37,6 +37,17 @@ pub struct LowRank {
     pub up: PackedMatrix,
 }
 
+/// The number format a dense layer's products run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// f32 throughout.
+    F32,
+    /// int8 weights and activations, i32 sums ([`int8`]).
+    Int8,
+    /// bf16 weights and activations, f32 sums, on AMX ([`super::bf16`]).
+    Bf16,
+}
+
 /// A dense layer's weight, laid out for its kernel (shared between models that hold the same
 /// one).
 pub enum Weight {
@@ -44,6 +55,9 @@ pub enum Weight {
     F32(Arc<PackedMatrix>),
     /// int8 per output channel (`--kernels int8`).
     Int8(Arc<QuantizedMatrix>),
+    /// bf16 for AMX (`--kernels int8` where the CPU has AMX-BF16).
+    #[cfg(target_arch = "x86_64")]
+    Bf16(Arc<super::bf16::Bf16Matrix>),
 }
 
 impl Weight {
@@ -52,6 +66,8 @@ impl Weight {
         match self {
             Weight::F32(w) => w.n(),
             Weight::Int8(w) => w.n(),
+            #[cfg(target_arch = "x86_64")]
+            Weight::Bf16(w) => w.n(),
         }
     }
 
@@ -60,6 +76,8 @@ impl Weight {
         match self {
             Weight::F32(w) => w.k(),
             Weight::Int8(w) => w.k(),
+            #[cfg(target_arch = "x86_64")]
+            Weight::Bf16(w) => w.k(),
         }
     }
 }
@@ -95,6 +113,8 @@ impl Projection {
         let mut out = match &self.weight {
             Weight::F32(weight) => kernels::dense(start, fused_gelu, x, m, weight),
             Weight::Int8(weight) => int8::dense_quantized(start, fused_gelu, x, m, weight),
+            #[cfg(target_arch = "x86_64")]
+            Weight::Bf16(weight) => super::bf16::dense_bf16(start, fused_gelu, x, m, weight),
         };
         if let Some(lora) = &self.lora {
             let mut low = vec![0f32; m * lora.down.n()];

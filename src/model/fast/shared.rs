@@ -16,7 +16,7 @@ use candle_core::Tensor;
 
 use super::int8::QuantizedMatrix;
 use super::kernels::PackedMatrix;
-use super::ops::Weight;
+use super::ops::{Precision, Weight};
 use crate::error::Result;
 
 fn fingerprint(shape: &[usize], values: &[f32]) -> u64 {
@@ -63,6 +63,8 @@ impl<T> Cache<T> {
 
 static MATRICES: Cache<PackedMatrix> = Cache::new();
 static QUANTIZED: Cache<QuantizedMatrix> = Cache::new();
+#[cfg(target_arch = "x86_64")]
+static BF16: Cache<super::bf16::Bf16Matrix> = Cache::new();
 static TABLES: Cache<Tensor> = Cache::new();
 
 /// `weight` (`[n, k]`, a linear layer's `[out, in]`) packed, or the copy another model packed.
@@ -71,16 +73,28 @@ pub fn packed(weight: &[f32], n: usize, k: usize) -> Arc<PackedMatrix> {
     MATRICES.get_or_insert(key, |known| known.n() == n && known.k() == k && known.holds(weight), || Arc::new(PackedMatrix::from_out_in(weight, n, k)))
 }
 
-/// `weight` (`[n, k]`) laid out for its kernel: int8 when `int8`, else packed f32; or the
-/// copy another model made. Two int8 weights are the same when their quantised values and
-/// scales are, so the f32 values need not be kept.
-pub fn weight(weight: &[f32], n: usize, k: usize, int8: bool) -> Weight {
-    if !int8 {
-        return Weight::F32(packed(weight, n, k));
+/// `weight` (`[n, k]`) laid out for its kernel in `precision` (packed f32 where bf16 cannot
+/// take its width); or the copy another model made. Two int8 (bf16) weights are the same when
+/// their quantised (rounded) values and scales are, so the f32 values need not be kept.
+pub fn weight(weight: &[f32], n: usize, k: usize, precision: Precision) -> Weight {
+    match precision {
+        Precision::F32 => Weight::F32(packed(weight, n, k)),
+        Precision::Int8 => {
+            let candidate = QuantizedMatrix::from_out_in(weight, n, k);
+            let key = fingerprint(&[n, k, 8], weight);
+            Weight::Int8(QUANTIZED.get_or_insert(key, |known| *known == candidate, || Arc::new(candidate.clone())))
+        }
+        #[cfg(target_arch = "x86_64")]
+        Precision::Bf16 => match super::bf16::Bf16Matrix::from_out_in(weight, n, k) {
+            Some(candidate) => {
+                let key = fingerprint(&[n, k, 16], weight);
+                Weight::Bf16(BF16.get_or_insert(key, |known| *known == candidate, || Arc::new(candidate.clone())))
+            }
+            None => Weight::F32(packed(weight, n, k)),
+        },
+        #[cfg(not(target_arch = "x86_64"))]
+        Precision::Bf16 => Weight::F32(packed(weight, n, k)),
     }
-    let candidate = QuantizedMatrix::from_out_in(weight, n, k);
-    let key = fingerprint(&[n, k, 8], weight);
-    Weight::Int8(QUANTIZED.get_or_insert(key, |known| *known == candidate, || Arc::new(candidate.clone())))
 }
 
 /// `table` (an embedding table, f32 on the CPU), or the identical one another model holds.
