@@ -10,7 +10,7 @@
 
 use super::amx;
 use super::kernels::{self, PANEL, Start, TileEnds};
-use super::team::{self, SharedOut};
+use super::team;
 
 /// Inputs per AMX step in bf16 (64 bytes of a row).
 const STEP: usize = 32;
@@ -113,31 +113,14 @@ pub fn dense_bf16(start: Start, gelu: bool, lhs: &[f32], m: usize, weight: &Bf16
     assert!(lhs.len() == m * k, "matmul shapes: lhs {} for {m}x{k}x{n}", lhs.len());
     assert!(available(), "bf16 layers need AMX-BF16");
     assert!(!matches!(start, Start::Accumulate), "a new buffer needs a start");
-    let ends = TileEnds { start, gelu };
     let a = rows_to_bf16(lhs, m, k);
-    let team = team::global();
-    let threads = team.threads();
-    let row_blocks = m.div_ceil(ROWS);
-    let pairs = n.div_ceil(PANEL).div_ceil(2);
-    let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(pairs) };
     kernels::new_output(m * n, |out| {
-        let out = SharedOut(out);
-        if m == 0 || n == 0 {
-            return;
-        }
-        team.run(row_blocks * groups, |task| {
-            let out = out;
-            let (block, group) = (task / groups, task % groups);
-            let rows = block * ROWS..((block + 1) * ROWS).min(m);
-            let (first, last) = (group * pairs / groups, (group + 1) * pairs / groups);
-            let columns = 2 * first * PANEL..(2 * last * PANEL).min(n);
-            // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone.
-            unsafe { ends.begin(out.0, rows.clone(), columns.clone(), n) };
+        // Whole pairs of panels per task: one AMX call takes two.
+        kernels::for_each_tile(out, TileEnds { start, gelu }, (m, n), ROWS, 2, |out, rows, panels| {
             // SAFETY: `available()` was checked above.
             let tiles = unsafe { amx::Tiles::configure() };
             let mut sums = [0f32; ROWS * ROWS];
-            for pair in first..last {
-                let p = 2 * pair;
+            for p in panels.step_by(2) {
                 let second = (p + 1) * PANEL < n;
                 // SAFETY: `a` holds `ROWS` rows past `m`; each panel holds `k / 2` rows of 64
                 // bytes; `k % 32 == 0` (`from_out_in`).
@@ -148,14 +131,11 @@ pub fn dense_bf16(start: Start, gelu: bool, lhs: &[f32], m: usize, weight: &Bf16
                 for (i, row) in rows.clone().enumerate() {
                     for (j, sum) in sums[i * ROWS..i * ROWS + width].iter().enumerate() {
                         // SAFETY: row `row`, column `16p + j` lie inside this task's tile, which
-                        // `begin` initialised.
-                        unsafe { *out.0.add(row * n + p * PANEL + j) += sum };
+                        // `for_each_tile` started.
+                        unsafe { *out.add(row * n + p * PANEL + j) += sum };
                     }
                 }
             }
-            drop(tiles);
-            // SAFETY: as above; every product is in.
-            unsafe { ends.end(out.0, rows, columns, n) };
         });
     })
 }

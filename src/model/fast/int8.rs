@@ -26,6 +26,12 @@ const GROUP: usize = 4;
 const ROWS: usize = 12;
 /// Rows per cache block.
 const BLOCK_ROWS: usize = 48;
+/// Rows of zeros past the last quantised row: two AMX tiles, so that a tile load never leaves
+/// the buffer (what those rows give is not stored).
+#[cfg(target_arch = "x86_64")]
+const PAD_ROWS: usize = 2 * amx::TILE_ROWS;
+#[cfg(not(target_arch = "x86_64"))]
+const PAD_ROWS: usize = 0;
 
 /// Whether the CPU has the instructions the int8 layers need (checked once; off, like the
 /// AVX-512 microkernel, when `STANDPOINT_NO_AVX512` is set).
@@ -108,9 +114,7 @@ struct QuantizedRows {
 
 fn quantize_rows(x: &[f32], m: usize, k: usize) -> QuantizedRows {
     let stride = k.div_ceil(GROUP) * GROUP;
-    // Two AMX tiles of rows past the last row, so that a tile load never leaves the buffer
-    // (what those rows give is not stored).
-    let mut values = vec![0u8; (m + 2 * amx::TILE_ROWS) * stride];
+    let mut values = vec![0u8; (m + PAD_ROWS) * stride];
     let mut scales = vec![0f32; m];
     let mut zeros = vec![0i32; m];
     let (scales_out, zeros_out) = (SharedOut(scales.as_mut_ptr()), SharedOut(zeros.as_mut_ptr()));
@@ -234,30 +238,18 @@ fn matmul_tiles_on(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight:
         return;
     }
     let rows_q = quantize_rows(lhs, m, k);
-    let team = team::global();
-    let threads = team.threads();
-    let row_blocks = m.div_ceil(BLOCK_ROWS);
-    let panels = n.div_ceil(PANEL);
-    let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels.div_ceil(2)) };
-    let out = SharedOut(out);
     #[cfg(target_arch = "x86_64")]
     let amx = allow_amx && amx::available() && k % amx::TILE_K == 0 && rows_q.stride == k;
-    team.run(row_blocks * groups, |task| {
-        let out = out;
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = allow_amx;
+    // Whole pairs of panels per task, so every call but the last takes two.
+    kernels::for_each_tile(out, ends, (m, n), BLOCK_ROWS, 2, |out, rows, panels| {
         // SAFETY: `amx` means AMX is present and granted.
         #[cfg(target_arch = "x86_64")]
         let tiles = amx.then(|| unsafe { amx::Tiles::configure() });
-        let (block, group) = (task / groups, task % groups);
-        let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
-        // Whole pairs of panels per group, so every call but the last takes two.
-        let pairs = panels.div_ceil(2);
-        let (first, last) = (2 * (group * pairs / groups), (2 * ((group + 1) * pairs / groups)).min(panels));
-        let tile_columns = first * PANEL..(last * PANEL).min(n);
-        // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone.
-        unsafe { ends.begin(out.0, rows.clone(), tile_columns.clone(), n) };
-        let mut p = first;
-        while p < last {
-            let second = p + 1 < last;
+        let mut p = panels.start;
+        while p < panels.end {
+            let second = p + 1 < panels.end;
             let columns = (n - p * PANEL).min(if second { 2 * PANEL } else { PANEL });
             let mut row = rows.start;
             while row < rows.end {
@@ -272,7 +264,7 @@ fn matmul_tiles_on(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight:
                     stride: rows_q.stride,
                     scales: &rows_q.scales[row..row + count],
                     zeros: &rows_q.zeros[row..row + count],
-                    c: out.0.wrapping_add(row * n + p * PANEL),
+                    c: out.wrapping_add(row * n + p * PANEL),
                     ldc: n,
                     columns,
                 };
@@ -296,8 +288,6 @@ fn matmul_tiles_on(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight:
             }
             p += if second { 2 } else { 1 };
         }
-        // SAFETY: as above; every product is in.
-        unsafe { ends.end(out.0, rows, tile_columns, n) };
     });
 }
 

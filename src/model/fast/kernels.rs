@@ -16,7 +16,7 @@ use super::team::{self, SharedOut};
 #[inline(always)]
 fn each_row(data: &mut [f32], cols: usize, f: impl Fn(&mut [f32]) + Sync) {
     // One short pair's rows are not worth a second thread.
-    super::team::split_rows(data, cols, min_rows(cols), |_, rows| rows.chunks_exact_mut(cols.max(1)).for_each(&f));
+    team::split_rows(data, cols, min_rows(cols), |_, rows| rows.chunks_exact_mut(cols.max(1)).for_each(&f));
 }
 
 /// Rows per task for an elementwise kernel over `cols`-wide rows: about 16k values, below
@@ -160,6 +160,46 @@ pub(super) fn new_output(len: usize, fill: impl FnOnce(*mut f32)) -> Vec<f32> {
     out
 }
 
+/// The task split every matmul kernel shares (f32, int8, bf16): the `[m, n]` output at `out`
+/// in tiles of `block_rows` rows × a group of panels, groups made of whole steps of
+/// `panel_step` panels (a kernel that takes two panels a call keeps its pairs whole). With many
+/// rows a task takes whole rows of panels; with few, the panels are split too, so that one
+/// short sequence still keeps every thread busy. Each task starts its tile (`ends.begin`),
+/// lets `tile(out, rows, panels)` add the products, and finishes it (`ends.end`).
+pub(super) fn for_each_tile(
+    out: *mut f32,
+    ends: TileEnds,
+    (m, n): (usize, usize),
+    block_rows: usize,
+    panel_step: usize,
+    tile: impl Fn(*mut f32, std::ops::Range<usize>, std::ops::Range<usize>) + Sync,
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let team = team::global();
+    let threads = team.threads();
+    let row_blocks = m.div_ceil(block_rows);
+    let panels = n.div_ceil(PANEL);
+    let steps = panels.div_ceil(panel_step);
+    let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(steps) };
+    let out = SharedOut(out);
+    team.run(row_blocks * groups, |task| {
+        let out = out;
+        let (block, group) = (task / groups, task % groups);
+        let rows = block * block_rows..((block + 1) * block_rows).min(m);
+        let first = panel_step * (group * steps / groups);
+        let last = (panel_step * ((group + 1) * steps / groups)).min(panels);
+        let columns = first * PANEL..(last * PANEL).min(n);
+        // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone (the
+        // caller's contract for `out`).
+        unsafe { ends.begin(out.0, rows.clone(), columns.clone(), n) };
+        tile(out.0, rows.clone(), first..last);
+        // SAFETY: as above; every product is in.
+        unsafe { ends.end(out.0, rows, columns, n) };
+    });
+}
+
 /// `x[m, k] · Wᵀ` started from `start` (GELU after when `gelu`), as a new `[m, n]` buffer.
 pub fn dense(start: Start, gelu: bool, lhs: &[f32], m: usize, weight: &PackedMatrix) -> Vec<f32> {
     assert!(!matches!(start, Start::Accumulate), "a new buffer needs a start");
@@ -180,38 +220,21 @@ pub fn matmul_packed(dst: &mut [f32], lhs: &[f32], m: usize, weight: &PackedMatr
 fn matmul_tiles(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight: &PackedMatrix) {
     let (k, n) = (weight.k, weight.n);
     assert!(lhs.len() == m * k, "matmul shapes: lhs {} for {m}x{k}x{n}", lhs.len());
-    if m == 0 || n == 0 {
-        return;
-    }
-    let team = team::global();
-    let threads = team.threads();
-    let row_blocks = m.div_ceil(BLOCK_ROWS);
-    let panels = n.div_ceil(PANEL);
-    let groups = if row_blocks >= 2 * threads { 1 } else { (2 * threads).min(panels) };
-    let out = SharedOut(out);
     let rows_per_call = rows_per_call();
     #[cfg(target_arch = "x86_64")]
     let wide = has_avx512();
     #[cfg(not(target_arch = "x86_64"))]
     let wide = false;
-    team.run(row_blocks * groups, |task| {
-        let out = out;
-        let (block, group) = (task / groups, task % groups);
-        let rows = block * BLOCK_ROWS..((block + 1) * BLOCK_ROWS).min(m);
-        let first = group * panels / groups;
-        let last = (group + 1) * panels / groups;
-        let columns = first * PANEL..(last * PANEL).min(n);
-        // SAFETY: this task's tile lies inside the `[m, n]` output and is its alone.
-        unsafe { ends.begin(out.0, rows.clone(), columns.clone(), n) };
-        let mut p = first;
-        while p < last {
+    for_each_tile(out, ends, (m, n), BLOCK_ROWS, 1, |out, rows, panels| {
+        let mut p = panels.start;
+        while p < panels.end {
             // Two panels at once where the AVX-512 kernel can take them.
-            let pair = wide && p + 1 < last;
+            let pair = wide && p + 1 < panels.end;
             let columns = PANEL.min(n - p * PANEL);
             let mut row = rows.start;
             while row < rows.end {
                 let count = rows_per_call.min(rows.end - row);
-                let (a, c) = (lhs.as_ptr().wrapping_add(row * k), out.0.wrapping_add(row * n + p * PANEL));
+                let (a, c) = (lhs.as_ptr().wrapping_add(row * k), out.wrapping_add(row * n + p * PANEL));
                 // SAFETY: rows `row..row + count` and columns `16p..16p + columns` (and the next
                 // panel's, when paired) lie inside `dst` ([m, n]) and belong to this task alone;
                 // `lhs` holds `m` rows of `k`.
@@ -229,8 +252,6 @@ fn matmul_tiles(out: *mut f32, ends: TileEnds, lhs: &[f32], m: usize, weight: &P
             }
             p += if pair { 2 } else { 1 };
         }
-        // SAFETY: as above; every product is in.
-        unsafe { ends.end(out.0, rows, columns, n) };
     });
 }
 
